@@ -1,0 +1,1 @@
+"""The CDK constructs: ``TuningJob``, ``LineageTable`` and the shared provider."""

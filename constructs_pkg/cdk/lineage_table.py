@@ -1,0 +1,73 @@
+"""The DynamoDB table in which every tuning job records its lineage."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from constructs_pkg.core.naming import LINEAGE_PARTITION_KEY as PARTITION_KEY
+
+RECORD_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+)
+
+
+class LineageTable(Construct):
+    """Who warm-started from whom, and how each job went.
+
+    One item per tuning job (see ``constructs_pkg.runtime.lineage`` for its attributes).
+    The table keeps its data when the stack is deleted (``removal_policy`` defaults to
+    ``RETAIN``), has point-in-time recovery on and is encrypted at rest.
+
+    :param table_name: a fixed table name; by default CloudFormation generates one.
+    :param removal_policy: what happens to the table when it leaves the stack.
+    """
+
+    DEFAULT_ID = "TuningJobLineage"
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        table_name: str | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.table = dynamodb.TableV2(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(
+                name=PARTITION_KEY, type=dynamodb.AttributeType.STRING
+            ),
+            billing=dynamodb.Billing.on_demand(),
+            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=removal_policy,
+            table_name=table_name,
+        )
+        self.table_name: str = self.table.table_name
+        self.table_arn: str = self.table.table_arn
+
+    @classmethod
+    def default_for(cls, scope: Construct) -> LineageTable:
+        """The stack's default table, created on first use, for jobs given no ``lineage``."""
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(cls.DEFAULT_ID)
+        if existing is None:
+            return cls(stack, cls.DEFAULT_ID)
+        return cast(LineageTable, existing)
+
+    def grant_record(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Read, create and update items: what the handler needs. Items are never deleted."""
+        return self.table.grant(grantee, *RECORD_ACTIONS)

@@ -1,0 +1,468 @@
+"""The ``TuningJob`` construct, warm start between jobs, and jobs imported by name."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jsii
+from aws_cdk import (
+    Annotations,
+    CustomResource,
+    RemovalPolicy,
+    Stack,
+    Token,
+)
+from aws_cdk import aws_iam as iam
+from constructs import Construct, IValidation
+
+from constructs_pkg.cdk.lineage_table import LineageTable
+from constructs_pkg.cdk.provider import TuningJobProvider
+from constructs_pkg.core.findings import UNRESOLVED_RULE_ID, Finding, RuleContext, Severity
+from constructs_pkg.core.model import (
+    CompletionCriteria,
+    EarlyStopping,
+    HyperbandConfig,
+    Objective,
+    Range,
+    Strategy,
+    TrainingDefinition,
+    TuningJobDefinition,
+    WarmStartConfig,
+    WarmStartType,
+    api_value,
+    canonical_json,
+    definition_spec,
+)
+from constructs_pkg.core.naming import MAX_NAME_LENGTH, is_valid_job_name, name_prefix
+from constructs_pkg.core.rules import ParentJob, check_definition, check_warm_start
+from constructs_pkg.core.structure import structure_findings
+
+RESOURCE_TYPE = "Custom::SageMakerTuningJob"
+WARNING_PREFIX = "constructs_pkg"
+"""Warnings carry ids ``constructs_pkg:<rule id>``; acknowledge them by that id."""
+
+QUOTA_CONTEXT_TRAINING_JOBS = "constructs_pkg:maxTrainingJobsQuota"
+QUOTA_CONTEXT_PARALLEL_JOBS = "constructs_pkg:maxParallelJobsQuota"
+
+_REMOVAL_BEHAVIOUR = {RemovalPolicy.DESTROY: "stop", RemovalPolicy.RETAIN: "retain"}
+
+
+@jsii.implements(IValidation)
+class _Findings:
+    """Hands a job's error findings to ``node.add_validation``: they fail ``cdk synth``."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        self._messages = list(messages)
+
+    def validate(self) -> list[str]:
+        return list(self._messages)
+
+
+class TuningJobBase(Construct):
+    """What every tuning job offers, whether defined in this app or imported by name."""
+
+    job_name: str
+    """The tuning job's name (a token for a job of this app, resolved at deploy)."""
+    job_arn: str
+    """The tuning job's ARN (a token for a job of this app, resolved at deploy)."""
+    definition: TuningJobDefinition | None
+    """The definition of a job of this app; ``None`` for a job imported by name."""
+    warm_start: WarmStart | None
+    policy_arns: list[str]
+    """ARNs (or ARN patterns) for IAM statements. Unlike ``job_arn`` they never refer to
+    the job's own resource, so the shared provider's policy cannot form a cycle with it."""
+
+    @property
+    def is_imported(self) -> bool:
+        return self.definition is None
+
+
+ITuningJob = TuningJobBase
+"""The type of a warm-start parent: a :class:`TuningJob` or an :class:`ImportedTuningJob`."""
+
+
+class ImportedTuningJob(TuningJobBase):
+    """A tuning job that exists outside the app, known by name; usable only as a parent.
+
+    Its definition is unknown at synth, so the warm-start rules that need it run at deploy,
+    in the custom resource, against ``DescribeHyperParameterTuningJob``.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, job_name: str) -> None:
+        super().__init__(scope, construct_id)
+        self.job_name = job_name
+        self.job_arn = Stack.of(self).format_arn(
+            service="sagemaker",
+            resource="hyper-parameter-tuning-job",
+            resource_name=job_name.lower() if not Token.is_unresolved(job_name) else job_name,
+        )
+        self.definition = None
+        self.warm_start = None
+        self.policy_arns = [self.job_arn]
+        if not Token.is_unresolved(job_name) and not (
+            isinstance(job_name, str) and is_valid_job_name(job_name)
+        ):
+            self.node.add_validation(
+                _Findings(
+                    [
+                        Finding(
+                            "W3",
+                            Severity.ERROR,
+                            "job_name",
+                            f"a tuning-job name has 1 to {MAX_NAME_LENGTH} letters, digits "
+                            f"and hyphens, and no hyphen at either end; got {job_name!r}",
+                        ).format()
+                    ]
+                )
+            )
+
+
+@dataclass(frozen=True)
+class WarmStart:
+    """Warm start from up to five parents. Build it with the two factories.
+
+    Warm start is not recursive: a job learns only from its direct parents, not from
+    their parents. List every job whose results should feed the child.
+    """
+
+    type: WarmStartType
+    parents: tuple[TuningJobBase, ...]
+
+    @classmethod
+    def identical_data_and_algorithm(cls, *parents: TuningJobBase) -> WarmStart:
+        """Same data and same algorithm as every parent; ranges and budget may change."""
+        return cls(WarmStartType.IDENTICAL_DATA_AND_ALGORITHM, tuple(parents))
+
+    @classmethod
+    def transfer_learning(cls, *parents: TuningJobBase) -> WarmStart:
+        """New data, image version or budget; the hyperparameter names stay the same."""
+        return cls(WarmStartType.TRANSFER_LEARNING, tuple(parents))
+
+
+class TuningJob(TuningJobBase):
+    """A SageMaker hyperparameter tuning job, launched by a custom resource at deploy.
+
+    Every SageMaker rule that can be decided from the app is checked at synth: each
+    problem fails ``cdk synth`` with the construct path, the field, the rule id, the value
+    and what is allowed. Warnings carry the id ``constructs_pkg:<rule id>``.
+
+    :param training: how each training job runs (image, role, data, instances).
+    :param objective: the metric to optimise, ``Objective.maximize("validation:accuracy")``.
+    :param ranges: tunable hyperparameters by name; at most 30 (SageMaker's limit).
+    :param max_parallel_jobs: training jobs run at once (quota: 10 unless raised).
+    :param max_jobs: training jobs in all; with Grid, the number of combinations or unset.
+    :param strategy: the search strategy; Bayesian by default.
+    :param warm_start: parents to start from, ``WarmStart.transfer_learning(parent)``.
+    :param job_name: a fixed name. By default a unique name is generated at deploy; a fixed
+        name blocks replacement, so a changed definition then fails the deployment.
+    :param lineage: the table to record into; by default the stack's shared table.
+    :param tags: tags of the tuning job, copied by SageMaker to its training jobs; changed
+        in place without a new job.
+    :param max_tuning_runtime_seconds: caps the whole tuning job (120 s to 182.5 days),
+        unlike ``training.max_runtime_seconds``, which caps each training job.
+    :param early_stopping: ``EarlyStopping.AUTO`` stops unpromising training jobs; must be
+        Off for Hyperband.
+    :param hyperband: resource bounds, only with ``Strategy.HYPERBAND``.
+    :param completion: criteria to finish before ``max_jobs`` training jobs have run.
+    :param random_seed: makes the search reproducible.
+    :param removal_policy: ``DESTROY`` (default) stops a running job when the resource is
+        deleted or replaced; ``RETAIN`` leaves it running. Lineage is kept either way.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        training: TrainingDefinition,
+        objective: Objective | None,
+        ranges: Mapping[str, Range],
+        max_parallel_jobs: int,
+        max_jobs: int | None = None,
+        strategy: Strategy = Strategy.BAYESIAN,
+        warm_start: WarmStart | None = None,
+        job_name: str | None = None,
+        lineage: LineageTable | None = None,
+        tags: Mapping[str, str] | None = None,
+        max_tuning_runtime_seconds: int | None = None,
+        early_stopping: EarlyStopping = EarlyStopping.OFF,
+        hyperband: HyperbandConfig | None = None,
+        completion: CompletionCriteria | None = None,
+        random_seed: int | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._props: dict[str, Any] = {
+            "training": training,
+            "objective": objective,
+            "ranges": ranges,
+            "max_parallel_jobs": max_parallel_jobs,
+            "max_jobs": max_jobs,
+            "strategy": strategy,
+            "warm_start": warm_start,
+            "job_name": job_name,
+            "lineage": lineage,
+            "tags": tags,
+            "max_tuning_runtime_seconds": max_tuning_runtime_seconds,
+            "early_stopping": early_stopping,
+            "hyperband": hyperband,
+            "completion": completion,
+            "random_seed": random_seed,
+            "removal_policy": removal_policy,
+        }
+        self.training = training
+        self.warm_start = warm_start
+        self.tags = dict(tags) if isinstance(tags, Mapping) else {}
+        self.lineage = lineage or LineageTable.default_for(self)
+        self.provider = TuningJobProvider.of(self)
+
+        findings: list[Finding] = []
+        parents = self._parents(warm_start, findings)
+        self.parents: tuple[TuningJobBase, ...] = tuple(parents)
+        self._definition = TuningJobDefinition(
+            training=training,
+            objective=objective,
+            ranges=ranges,
+            max_parallel_jobs=max_parallel_jobs,
+            max_jobs=max_jobs,
+            strategy=strategy,
+            max_tuning_runtime_seconds=max_tuning_runtime_seconds,
+            early_stopping=early_stopping,
+            hyperband=hyperband,
+            completion=completion,
+            random_seed=random_seed,
+            warm_start=(
+                WarmStartConfig(warm_start.type, (p.job_name for p in parents))
+                if isinstance(warm_start, WarmStart)
+                else None
+            ),
+        )
+        self.definition = self._definition
+        behaviour = _REMOVAL_BEHAVIOUR.get(removal_policy)
+        if behaviour is None:
+            findings.append(
+                Finding(
+                    "T9",
+                    Severity.ERROR,
+                    "removal_policy",
+                    f"must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN; got {removal_policy}",
+                )
+            )
+        findings.extend(self._check(job_name, parents))
+        self._report(findings)
+
+        spec_ok = not any(f.severity is Severity.ERROR for f in findings)
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=self.provider.service_token,
+            resource_type=RESOURCE_TYPE,
+            properties=self._properties(job_name, parents, behaviour or "stop", spec_ok),
+        )
+        # The child's Spec and Parents refer to each in-app parent's name, and those
+        # references alone order creation after the parents; no DependsOn is needed.
+
+        self.job_name = self.resource.ref
+        self.job_arn = self.resource.get_att_string("JobArn")
+        self.policy_arns = self._own_arns(job_name)
+        self._grant(parents)
+
+    # ------------------------------------------------------------------ public API
+
+    @classmethod
+    def from_tuning_job_name(
+        cls, scope: Construct, construct_id: str, job_name: str
+    ) -> ImportedTuningJob:
+        """A job that exists outside the app, usable as a warm-start parent."""
+        return ImportedTuningJob(scope, construct_id, job_name)
+
+    def derive(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        warm_start_type: WarmStartType = WarmStartType.IDENTICAL_DATA_AND_ALGORITHM,
+        additional_parents: Sequence[TuningJobBase] = (),
+        **overrides: Any,
+    ) -> TuningJob:
+        """A warm-start child of this job: the same settings, any of them overridden.
+
+        Ranges, static hyperparameters (through ``training``), the budget and every other
+        keyword of :class:`TuningJob` may be overridden; the child is then checked against
+        this job by the warm-start rules like any other child. ``job_name`` is never
+        inherited, since names are unique.
+        """
+        props = {k: v for k, v in self._props.items() if k not in ("job_name", "warm_start")}
+        props.update(overrides)
+        if "warm_start" not in overrides:
+            props["warm_start"] = WarmStart(warm_start_type, (self, *additional_parents))
+        return TuningJob(scope, construct_id, **props)
+
+    # ------------------------------------------------------------------ checks
+
+    def _parents(self, warm_start: object, findings: list[Finding]) -> list[TuningJobBase]:
+        if warm_start is None:
+            return []
+        if not isinstance(warm_start, WarmStart):
+            findings.append(
+                Finding(
+                    "F-TYPE",
+                    Severity.ERROR,
+                    "warm_start",
+                    "must be built with WarmStart.identical_data_and_algorithm(...) or "
+                    f"WarmStart.transfer_learning(...); got a {type(warm_start).__name__}",
+                )
+            )
+            return []
+        parents: list[TuningJobBase] = []
+        for index, parent in enumerate(warm_start.parents):
+            if isinstance(parent, TuningJobBase):
+                parents.append(parent)
+            else:
+                findings.append(
+                    Finding(
+                        "F-TYPE",
+                        Severity.ERROR,
+                        f"warm_start.parents[{index}]",
+                        "must be a TuningJob, or a job outside the app imported with "
+                        f"TuningJob.from_tuning_job_name(scope, id, name); got {parent!r}",
+                    )
+                )
+        return parents
+
+    def _context(self) -> RuleContext:
+        training_quota = self.node.try_get_context(QUOTA_CONTEXT_TRAINING_JOBS)
+        parallel_quota = self.node.try_get_context(QUOTA_CONTEXT_PARALLEL_JOBS)
+        defaults = RuleContext()
+        return RuleContext(
+            is_unresolved=Token.is_unresolved,
+            max_training_jobs_quota=int(training_quota or defaults.max_training_jobs_quota),
+            max_parallel_jobs_quota=int(parallel_quota or defaults.max_parallel_jobs_quota),
+        )
+
+    def _check(self, job_name: str | None, parents: Sequence[TuningJobBase]) -> list[Finding]:
+        ctx = self._context()
+        structural = structure_findings(self._definition)
+        if structural:
+            # The definition cannot be rendered, so no other rule can run on it.
+            return structural
+        findings = check_definition(self._definition, ctx, job_name=job_name, tags=self.tags)
+        if self._definition.warm_start is not None:
+            views = [
+                ParentJob(name=p.job_name, label=p.node.path, definition=p.definition)
+                for p in parents
+            ]
+            findings.extend(check_warm_start(self._definition, views, ctx))
+
+        # Names of parents in this app are generated by the library and valid by
+        # construction; every other unresolved value is checked at deploy.
+        generated = {
+            f"warm_start.parents[{i}]" for i, p in enumerate(parents) if not p.is_imported
+        }
+        deferred = [f for f in ctx.unresolved if f not in generated]
+        if deferred:
+            findings.append(
+                Finding(
+                    UNRESOLVED_RULE_ID,
+                    Severity.WARNING,
+                    ", ".join(deferred),
+                    "not known until deploy, so its checks run in the custom resource "
+                    "before the job is created",
+                )
+            )
+        return findings
+
+    def _report(self, findings: Sequence[Finding]) -> None:
+        errors = [f.format() for f in findings if f.severity is Severity.ERROR]
+        if errors:
+            self.node.add_validation(_Findings(errors))
+        for finding in findings:
+            if finding.severity is Severity.WARNING:
+                Annotations.of(self).add_warning_v2(
+                    f"{WARNING_PREFIX}:{finding.rule_id}", finding.format()
+                )
+        self.findings: tuple[Finding, ...] = tuple(findings)
+
+    # ------------------------------------------------------------------ resource
+
+    def _properties(
+        self,
+        job_name: str | None,
+        parents: Sequence[TuningJobBase],
+        behaviour: str,
+        spec_ok: bool,
+    ) -> dict[str, Any]:
+        stack = Stack.of(self)
+        # A definition with errors never reaches a template (synth fails first), and may
+        # not even render; its spec is left empty.
+        spec = definition_spec(self._definition) if spec_ok else {}
+        warm = self._definition.warm_start if spec_ok else None
+
+        # The readable hash covers the spec with parents as CloudFormation references; the
+        # handler computes the authoritative hash from the resolved spec at deploy.
+        readable_hash = hashlib.sha256(canonical_json(stack.resolve(spec)).encode()).hexdigest()
+
+        return {
+            "Spec": stack.to_json_string(spec),
+            "DefinitionHash": readable_hash[:16],
+            "JobName": job_name or "",
+            "NamePrefix": name_prefix(self.node.id),
+            "Parents": [p.job_name for p in parents],
+            "WarmStartType": str(api_value(warm.type)) if warm is not None else "",
+            "Tags": canonical_json(self.tags) if spec_ok else "{}",
+            "LineageTableName": self.lineage.table_name,
+            "ConstructPath": self.node.path,
+            "RemovalBehaviour": behaviour,
+        }
+
+    def _own_arns(self, job_name: str | None) -> list[str]:
+        stack = Stack.of(self)
+
+        def job_arn(name: str) -> str:
+            return stack.format_arn(
+                service="sagemaker", resource="hyper-parameter-tuning-job", resource_name=name
+            )
+
+        if not job_name:
+            return [job_arn(f"{name_prefix(self.node.id)}-*")]
+        if Token.is_unresolved(job_name) or not isinstance(job_name, str):
+            return [job_arn(str(job_name))]
+        # Whether SageMaker lower-cases the name inside the ARN is not documented.
+        return sorted({job_arn(job_name), job_arn(job_name.lower())})
+
+    def _grant(self, parents: Sequence[TuningJobBase]) -> None:
+        own = self.policy_arns
+        self.provider.add_to_handler_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:CreateHyperParameterTuningJob",
+                    "sagemaker:DescribeHyperParameterTuningJob",
+                    "sagemaker:StopHyperParameterTuningJob",
+                    "sagemaker:AddTags",
+                    "sagemaker:DeleteTags",
+                ],
+                resources=own,
+            )
+        )
+        if parents:
+            self.provider.add_to_handler_policy(
+                iam.PolicyStatement(
+                    actions=["sagemaker:DescribeHyperParameterTuningJob"],
+                    resources=sorted({arn for p in parents for arn in p.policy_arns}),
+                )
+            )
+        role = self.training.role if isinstance(self.training, TrainingDefinition) else None
+        if isinstance(role, str):
+            self.provider.add_to_handler_policy(
+                iam.PolicyStatement(
+                    actions=["iam:PassRole"],
+                    resources=[role],
+                    conditions={
+                        "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
+                    },
+                )
+            )
+        self.lineage.grant_record(self.provider.handler)

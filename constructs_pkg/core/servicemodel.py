@@ -1,0 +1,336 @@
+"""Field-level limits, read from the SageMaker service model that botocore ships.
+
+botocore's own client-side validation checks only required members, types and minimums.
+This module checks every constraint the model declares for ``CreateHyperParameterTuningJob``
+(lengths, patterns, enums, minimum and maximum values, list and map sizes), so no limit is
+copied by hand. Cross-field and warm-start rules live in :mod:`constructs_pkg.core.rules`.
+
+Rule ids: ``F-REQUIRED``, ``F-TYPE``, ``F-LENGTH``, ``F-PATTERN``, ``F-ENUM``, ``F-RANGE``,
+``F-SIZE``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import botocore.session
+from botocore.model import ListShape, MapShape, Shape, StringShape, StructureShape
+
+from constructs_pkg.core.findings import Finding, RuleContext, Severity
+
+OPERATION = "CreateHyperParameterTuningJob"
+
+# botocore patterns use Java's Unicode classes, which Python's `re` lacks. The tag patterns
+# are the only ones that need them; these approximations accept the same ASCII characters
+# and, for other scripts, what Python calls word characters (letters, digits, marks).
+_UNICODE_CLASSES = {
+    r"\p{L}": r"\w",
+    r"\p{N}": r"\w",
+    r"\p{Z}": r" \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000",
+}
+
+_ENUM_LIST_LIMIT = 12
+"""Enums longer than this are summarised in messages (instance types have over 200 values)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _input_shape() -> StructureShape:
+    session = botocore.session.get_session()
+    model = session.get_service_model("sagemaker")
+    shape = model.operation_model(OPERATION).input_shape
+    assert isinstance(shape, StructureShape)
+    return shape
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    translated = pattern
+    for java, python in _UNICODE_CLASSES.items():
+        translated = translated.replace(java, python)
+    try:
+        return re.compile(translated, re.DOTALL)
+    except re.error:
+        # A pattern Python cannot read is not checked; the service still checks it.
+        return None
+
+
+def enum_values(shape_name: str) -> list[str]:
+    """The allowed values of an enum shape, e.g. ``TrainingInstanceType``."""
+    session = botocore.session.get_session()
+    shape = session.get_service_model("sagemaker").shape_for(shape_name)
+    return list(shape.enum) if isinstance(shape, StringShape) else []
+
+
+def validate_request(request: Mapping[str, Any], ctx: RuleContext | None = None) -> list[Finding]:
+    """Every model constraint the request breaks, each as an error finding.
+
+    Values that ``ctx.is_unresolved`` calls unresolved are skipped and remembered in
+    ``ctx.unresolved``.
+    """
+    ctx = ctx or RuleContext()
+    walker = _Walker(request, ctx)
+    walker.visit(request, _input_shape(), "")
+    return walker.findings
+
+
+class _Walker:
+    def __init__(self, request: Mapping[str, Any], ctx: RuleContext) -> None:
+        self.request = request
+        self.ctx = ctx
+        self.findings: list[Finding] = []
+
+    def report(self, rule_id: str, path: str, message: str) -> None:
+        self.findings.append(
+            Finding(rule_id, Severity.ERROR, user_field(path, self.request), message)
+        )
+
+    def visit(self, value: Any, shape: Shape, path: str) -> None:
+        if self.ctx.skip_if_unresolved(value, user_field(path, self.request)):
+            return
+        kind = shape.type_name
+        if kind == "structure":
+            self.visit_structure(value, shape, path)
+        elif kind == "list":
+            self.visit_list(value, shape, path)
+        elif kind == "map":
+            self.visit_map(value, shape, path)
+        elif kind == "string":
+            self.visit_string(value, shape, path)
+        elif kind in ("integer", "long"):
+            self.visit_number(value, shape, path, integral=True)
+        elif kind in ("float", "double"):
+            self.visit_number(value, shape, path, integral=False)
+        elif kind == "boolean" and not isinstance(value, bool):
+            self.report("F-TYPE", path, f"must be true or false; got {_show(value)}")
+
+    def visit_structure(self, value: Any, shape: Shape, path: str) -> None:
+        assert isinstance(shape, StructureShape)
+        if not isinstance(value, Mapping):
+            self.report("F-TYPE", path, f"must be an object; got {_show(value)}")
+            return
+        for name in shape.required_members:
+            if value.get(name) is None:
+                self.report("F-REQUIRED", _join(path, name), "is required")
+        for name, member in value.items():
+            if name not in shape.members:
+                self.report("F-TYPE", _join(path, name), "is not a field SageMaker knows")
+            elif member is not None:
+                self.visit(member, shape.members[name], _join(path, name))
+
+    def visit_list(self, value: Any, shape: Shape, path: str) -> None:
+        assert isinstance(shape, ListShape)
+        if not isinstance(value, list | tuple):
+            self.report("F-TYPE", path, f"must be a list; got {_show(value)}")
+            return
+        self.check_size(len(value), shape, path, "items")
+        for index, item in enumerate(value):
+            self.visit(item, shape.member, f"{path}[{index}]")
+
+    def visit_map(self, value: Any, shape: Shape, path: str) -> None:
+        assert isinstance(shape, MapShape)
+        if not isinstance(value, Mapping):
+            self.report("F-TYPE", path, f"must be a mapping; got {_show(value)}")
+            return
+        self.check_size(len(value), shape, path, "entries")
+        for key, item in value.items():
+            entry = f"{path}[{key!r}]"
+            self.visit(key, shape.key, entry + ".key")
+            self.visit(item, shape.value, entry)
+
+    def check_size(self, size: int, shape: Shape, path: str, noun: str) -> None:
+        low = shape.metadata.get("min")
+        high = shape.metadata.get("max")
+        if (low is not None and size < low) or (high is not None and size > high):
+            self.report("F-SIZE", path, f"must have {_bounds(low, high)} {noun}; got {size}")
+
+    def visit_string(self, value: Any, shape: Shape, path: str) -> None:
+        if not isinstance(value, str):
+            self.report("F-TYPE", path, f"must be a string; got {_show(value)}")
+            return
+        low = shape.metadata.get("min")
+        high = shape.metadata.get("max")
+        if (low is not None and len(value) < low) or (high is not None and len(value) > high):
+            self.report(
+                "F-LENGTH",
+                path,
+                f"must be {_bounds(low, high)} characters long; got {len(value)} ({_show(value)})",
+            )
+            return
+        allowed = list(shape.enum) if isinstance(shape, StringShape) else []
+        if allowed:
+            if value not in allowed:
+                self.report("F-ENUM", path, _enum_message(value, allowed))
+            return
+        pattern = shape.metadata.get("pattern")
+        compiled = _compiled(pattern) if pattern else None
+        if compiled is not None and compiled.fullmatch(value) is None:
+            self.report("F-PATTERN", path, f"must match `{pattern}`; got {_show(value)}")
+
+    def visit_number(self, value: Any, shape: Shape, path: str, *, integral: bool) -> None:
+        wanted = (int,) if integral else (int, float)
+        if isinstance(value, bool) or not isinstance(value, wanted):
+            noun = "a whole number" if integral else "a number"
+            self.report("F-TYPE", path, f"must be {noun}; got {_show(value)}")
+            return
+        low = shape.metadata.get("min")
+        high = shape.metadata.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            self.report("F-RANGE", path, f"must be {_bounds(low, high)}; got {value}")
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _bounds(low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        return f"from {low:,} to {high:,}"
+    if low is not None:
+        return f"at least {low:,}"
+    return f"at most {high:,}"
+
+
+def _show(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _enum_message(value: str, allowed: list[str]) -> str:
+    if len(allowed) <= _ENUM_LIST_LIMIT:
+        return f"must be one of {', '.join(allowed)}; got {_show(value)}"
+    close = difflib.get_close_matches(value, allowed, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"must be one of the {len(allowed)} values SageMaker accepts; got {_show(value)}{hint}"
+
+
+# --------------------------------------------------------------------------- field names
+
+_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("HyperParameterTuningJobName", "job_name"),
+    ("HyperParameterTuningJobConfig.Strategy", "strategy"),
+    ("HyperParameterTuningJobConfig.ResourceLimits.MaxNumberOfTrainingJobs", "max_jobs"),
+    ("HyperParameterTuningJobConfig.ResourceLimits.MaxParallelTrainingJobs", "max_parallel_jobs"),
+    (
+        "HyperParameterTuningJobConfig.ResourceLimits.MaxRuntimeInSeconds",
+        "max_tuning_runtime_seconds",
+    ),
+    ("HyperParameterTuningJobConfig.HyperParameterTuningJobObjective.MetricName", "objective"),
+    ("HyperParameterTuningJobConfig.HyperParameterTuningJobObjective.Type", "objective"),
+    ("HyperParameterTuningJobConfig.HyperParameterTuningJobObjective", "objective"),
+    ("HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig.Min", "hyperband.min"),
+    ("HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig.Max", "hyperband.max"),
+    ("HyperParameterTuningJobConfig.StrategyConfig", "hyperband"),
+    ("HyperParameterTuningJobConfig.TuningJobCompletionCriteria", "completion"),
+    ("HyperParameterTuningJobConfig.RandomSeed", "random_seed"),
+    ("HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType", "early_stopping"),
+    ("HyperParameterTuningJobConfig.ParameterRanges", "ranges"),
+    ("TrainingJobDefinition.RoleArn", "training.role"),
+    ("TrainingJobDefinition.AlgorithmSpecification.TrainingImage", "training.image_uri"),
+    ("TrainingJobDefinition.AlgorithmSpecification.AlgorithmName", "training.algorithm_name"),
+    ("TrainingJobDefinition.AlgorithmSpecification.TrainingInputMode", "training.input_mode"),
+    (
+        "TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions",
+        "training.metric_definitions",
+    ),
+    ("TrainingJobDefinition.OutputDataConfig.S3OutputPath", "training.output_path"),
+    ("TrainingJobDefinition.OutputDataConfig.KmsKeyId", "training.output_kms_key_id"),
+    ("TrainingJobDefinition.ResourceConfig.InstanceType", "training.instance_type"),
+    ("TrainingJobDefinition.ResourceConfig.InstanceCount", "training.instance_count"),
+    ("TrainingJobDefinition.ResourceConfig.VolumeSizeInGB", "training.volume_size_gb"),
+    ("TrainingJobDefinition.ResourceConfig.VolumeKmsKeyId", "training.volume_kms_key_id"),
+    (
+        "TrainingJobDefinition.StoppingCondition.MaxRuntimeInSeconds",
+        "training.max_runtime_seconds",
+    ),
+    ("TrainingJobDefinition.StoppingCondition.MaxWaitTimeInSeconds", "training.max_wait_seconds"),
+    ("TrainingJobDefinition.StaticHyperParameters", "training.static_hyperparameters"),
+    ("TrainingJobDefinition.InputDataConfig", "training.inputs"),
+    ("TrainingJobDefinition.VpcConfig.Subnets", "training.vpc.subnets"),
+    ("TrainingJobDefinition.VpcConfig.SecurityGroupIds", "training.vpc.security_group_ids"),
+    ("TrainingJobDefinition.Environment", "training.environment"),
+    ("TrainingJobDefinition.CheckpointConfig.S3Uri", "training.checkpoint_s3_uri"),
+    ("TrainingJobDefinition.RetryStrategy.MaximumRetryAttempts", "training.retry_attempts"),
+    ("TrainingJobDefinition", "training"),
+    ("WarmStartConfig.ParentHyperParameterTuningJobs", "warm_start.parents"),
+    ("WarmStartConfig.WarmStartType", "warm_start.type"),
+    ("WarmStartConfig", "warm_start"),
+    ("Tags", "tags"),
+)
+
+_RANGE_PATH = re.compile(
+    r"HyperParameterTuningJobConfig\.ParameterRanges\.(\w+)ParameterRanges\[(\d+)\](.*)"
+)
+_PARENT_PATH = re.compile(
+    r"WarmStartConfig\.ParentHyperParameterTuningJobs\[(\d+)\]\.HyperParameterTuningJobName"
+)
+_RANGE_MEMBERS = {
+    ".MinValue": ".min",
+    ".MaxValue": ".max",
+    ".ScalingType": ".scaling",
+    ".Values": ".values",
+    ".Name": "",
+}
+_CHANNEL_MEMBERS = {
+    ".ChannelName": ".name",
+    ".DataSource.S3DataSource.S3Uri": ".s3_uri",
+    ".DataSource.S3DataSource.S3DataType": ".s3_data_type",
+    ".DataSource.S3DataSource.S3DataDistributionType": ".distribution",
+    ".ContentType": ".content_type",
+    ".CompressionType": ".compression",
+    ".RecordWrapperType": ".record_wrapper",
+    ".InputMode": ".input_mode",
+}
+
+
+def user_field(api_path: str, request: Mapping[str, Any] | None = None) -> str:
+    """The user-facing field for an API path, e.g. ``ranges['lr'].min``.
+
+    An API path with no user-facing name is returned as it is.
+    """
+    match = _RANGE_PATH.fullmatch(api_path)
+    if match and request is not None:
+        kind, index, rest = match.group(1), int(match.group(2)), match.group(3)
+        try:
+            lists = request["HyperParameterTuningJobConfig"]["ParameterRanges"]
+            name = lists[f"{kind}ParameterRanges"][index]["Name"]
+        except (KeyError, IndexError, TypeError):
+            name = f"{kind.lower()}#{index}"
+        for api, user in _RANGE_MEMBERS.items():
+            if rest.startswith(api):
+                return f"ranges[{name!r}]{user}{rest[len(api) :]}"
+        return f"ranges[{name!r}]{rest}"
+
+    parent = _PARENT_PATH.fullmatch(api_path)
+    if parent:
+        return f"warm_start.parents[{parent.group(1)}]"
+
+    for prefix, user in _PREFIXES:
+        if api_path == prefix or api_path.startswith((prefix + ".", prefix + "[")):
+            rest = api_path[len(prefix) :]
+            if user == "training.inputs":
+                for api, name in _CHANNEL_MEMBERS.items():
+                    at = rest.find(api)
+                    if at >= 0:
+                        return f"{user}{rest[:at]}{name}{rest[at + len(api) :]}"
+            if user in ("hyperband.min", "hyperband.max"):
+                return user + "_resource"
+            if user == "objective":
+                return user
+            return user + _snake(rest)
+    return api_path
+
+
+def _snake(rest: str) -> str:
+    """``.MaxRuntimeInSeconds`` -> ``.max_runtime_in_seconds``; indexes are kept."""
+    return re.sub(r"\.([A-Z][A-Za-z0-9]*)", lambda m: "." + _to_snake(m.group(1)), rest)
+
+
+def _to_snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

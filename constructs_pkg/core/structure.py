@@ -1,0 +1,127 @@
+"""Python-level shape of a definition: the right value objects in the right places.
+
+The value objects accept anything, so that a bad value becomes a finding rather than a
+traceback. Before a definition is rendered, :func:`structure_findings` checks that each
+container holds what rendering needs (a mapping of ranges, a tuple of channels and so on);
+scalar values are left to the service-model check, which names the field and the limit.
+Rule id: ``F-TYPE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from constructs_pkg.core.findings import Finding, Severity
+from constructs_pkg.core.model import (
+    CategoricalRange,
+    Channel,
+    CompletionCriteria,
+    ContinuousRange,
+    HyperbandConfig,
+    IntegerRange,
+    MetricDefinition,
+    Objective,
+    TrainingDefinition,
+    TuningJobDefinition,
+    VpcConfig,
+    WarmStartConfig,
+)
+
+RULE_ID = "F-TYPE"
+_SCALARS = (str, int, float, bool)
+
+
+def _finding(field: str, expected: str, value: object) -> Finding:
+    shown = type(value).__name__
+    return Finding(RULE_ID, Severity.ERROR, field, f"must be {expected}; got a {shown}")
+
+
+def _optional(field: str, value: object, kind: type, expected: str) -> Iterator[Finding]:
+    if value is not None and not isinstance(value, kind):
+        yield _finding(field, expected, value)
+
+
+def structure_findings(definition: Any) -> list[Finding]:
+    """Every container of the definition that does not hold what it should."""
+    if not isinstance(definition, TuningJobDefinition):
+        return [_finding("definition", "a TuningJobDefinition", definition)]
+    findings: list[Finding] = []
+    findings.extend(_training(definition.training))
+    findings.extend(_optional("objective", definition.objective, Objective, "an Objective"))
+    findings.extend(_ranges(definition.ranges))
+    findings.extend(
+        _optional("hyperband", definition.hyperband, HyperbandConfig, "a HyperbandConfig")
+    )
+    findings.extend(
+        _optional("completion", definition.completion, CompletionCriteria, "CompletionCriteria")
+    )
+    findings.extend(
+        _optional("warm_start", definition.warm_start, WarmStartConfig, "a WarmStartConfig")
+    )
+    if isinstance(definition.warm_start, WarmStartConfig) and not isinstance(
+        definition.warm_start.parents, tuple
+    ):
+        findings.append(
+            _finding("warm_start.parents", "a list of parents", definition.warm_start.parents)
+        )
+    return findings
+
+
+def _ranges(ranges: object) -> Iterator[Finding]:
+    if not isinstance(ranges, Mapping):
+        yield _finding("ranges", "a mapping of hyperparameter name to range", ranges)
+        return
+    for name, value in ranges.items():
+        if not isinstance(name, str):
+            yield _finding(f"ranges[{name!r}]", "keyed by a string name", name)
+        elif not isinstance(value, ContinuousRange | IntegerRange | CategoricalRange):
+            yield _finding(
+                f"ranges[{name!r}]", "a ContinuousRange, IntegerRange or CategoricalRange", value
+            )
+        elif isinstance(value, CategoricalRange) and not isinstance(value.values, tuple):
+            yield _finding(f"ranges[{name!r}].values", "a list of values", value.values)
+
+
+def _training(training: object) -> Iterator[Finding]:
+    if not isinstance(training, TrainingDefinition):
+        yield _finding("training", "a TrainingDefinition", training)
+        return
+    yield from _mapping(
+        "training.static_hyperparameters", training.static_hyperparameters, _SCALARS
+    )
+    yield from _mapping("training.environment", training.environment, (str,))
+    yield from _sequence("training.inputs", training.inputs, Channel, "a Channel")
+    yield from _sequence(
+        "training.metric_definitions",
+        training.metric_definitions,
+        MetricDefinition,
+        "a MetricDefinition",
+    )
+    yield from _optional("training.vpc", training.vpc, VpcConfig, "a VpcConfig")
+    if isinstance(training.vpc, VpcConfig):
+        for part in ("subnets", "security_group_ids"):
+            value = getattr(training.vpc, part)
+            if not isinstance(value, tuple):
+                yield _finding(f"training.vpc.{part}", "a list of ids", value)
+
+
+def _mapping(field: str, value: object, kinds: tuple[type, ...]) -> Iterator[Finding]:
+    if not isinstance(value, Mapping):
+        yield _finding(field, "a mapping", value)
+        return
+    names = " or ".join(k.__name__ for k in kinds)
+    for key, item in value.items():
+        if not isinstance(key, str):
+            yield _finding(f"{field}[{key!r}]", "keyed by a string", key)
+        elif not isinstance(item, kinds):
+            yield _finding(f"{field}[{key!r}]", f"a {names}", item)
+
+
+def _sequence(field: str, value: object, kind: type, expected: str) -> Iterator[Finding]:
+    if not isinstance(value, tuple):
+        yield _finding(field, "a list", value)
+        return
+    for index, item in enumerate(value):
+        if not isinstance(item, kind):
+            yield _finding(f"{field}[{index}]", expected, item)

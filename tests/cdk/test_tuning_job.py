@@ -1,0 +1,326 @@
+"""The TuningJob construct: what it synthesizes, and how it reports bad definitions."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Match, Template
+
+from constructs_pkg import (
+    CategoricalRange,
+    ContinuousRange,
+    IntegerRange,
+    ScalingType,
+    Strategy,
+    TuningJob,
+    WarmStart,
+)
+from constructs_pkg.cdk.tuning_job import RESOURCE_TYPE
+from constructs_pkg.core.model import definition_from_spec
+from tests.cdk.support import ROLE_ARN, job, new_stack, synth_errors, training, warnings_of
+from tests.cfn import custom_resources, physical_ids, policy_statements, resource_properties
+
+
+def test_job_renders_one_custom_resource_with_the_canonical_spec() -> None:
+    """The Spec property decodes to the definition the construct was given."""
+    stack = new_stack()
+    parent = job(stack, "Parent")
+
+    template = Template.from_stack(stack).to_json()
+    resources = custom_resources(template, RESOURCE_TYPE)
+
+    assert list(resources) == [stack.get_logical_id(parent.resource.node.default_child)]
+    props = resource_properties(next(iter(resources.values())), physical_ids(template))
+    assert props["JobName"] == ""
+    assert props["NamePrefix"] == "parent"
+    assert props["Parents"] == []
+    assert props["WarmStartType"] == ""
+    assert props["RemovalBehaviour"] == "stop"
+    assert json.loads(props["Tags"]) == {}
+    spec = json.loads(props["Spec"])
+    assert spec["schemaVersion"] == 1
+    assert "HyperParameterTuningJobName" not in spec["request"]
+    decoded = definition_from_spec(spec)
+    assert decoded.to_request("n") == parent.definition.to_request("n")
+
+
+def test_child_depends_on_its_parent_and_names_it_by_reference() -> None:
+    """A warm-start child refers to its parent's name, so it is created after it."""
+    stack = new_stack()
+    parent = job(stack, "Parent")
+    parent.derive(stack, "Child", max_jobs=20)
+
+    template = Template.from_stack(stack)
+    parent_id = stack.get_logical_id(parent.resource.node.default_child)
+    template.has_resource_properties(
+        RESOURCE_TYPE,
+        {
+            "Parents": [{"Ref": parent_id}],
+            "WarmStartType": "IdenticalDataAndAlgorithm",
+            "NamePrefix": "child",
+            "Spec": {"Fn::Join": ["", Match.array_with([{"Ref": parent_id}])]},
+        },
+    )
+
+
+def test_derive_overrides_ranges_and_keeps_the_rest() -> None:
+    """derive() changes only what it is told to, and never inherits a fixed job name."""
+    stack = new_stack()
+    parent = job(stack, "Parent", job_name="fixed-parent", tags={"team": "vision"})
+    child = parent.derive(
+        stack,
+        "Child",
+        ranges={
+            "learning_rate": ContinuousRange(0.001, 0.05),
+            "momentum": ContinuousRange(0.5, 0.9),
+        },
+        max_jobs=30,
+    )
+
+    assert child.definition.ranges["learning_rate"] == ContinuousRange(0.001, 0.05)
+    assert child.definition.max_jobs == 30
+    assert child.definition.training == parent.definition.training
+    assert child.tags == {"team": "vision"}
+    assert child.definition.warm_start is not None
+    assert child.definition.warm_start.type.value == "IdenticalDataAndAlgorithm"
+    assert child.parents == (parent,)
+    assert synth_errors(stack) == []
+    props = Template.from_stack(stack).find_resources(RESOURCE_TYPE)
+    names = sorted(r["Properties"]["JobName"] for r in props.values())
+    assert names == ["", "fixed-parent"]
+
+
+def test_imported_parent_is_named_in_the_spec_and_policy() -> None:
+    """A parent outside the app is a literal name; the handler may describe it."""
+    stack = new_stack()
+    parent = job(stack, "Parent")
+    earlier = TuningJob.from_tuning_job_name(stack, "Earlier", "caltech-baseline-2025")
+    parent.derive(
+        stack,
+        "Transfer",
+        warm_start=WarmStart.transfer_learning(parent, earlier),
+        training=training(inputs=()),
+    )
+
+    template = Template.from_stack(stack)
+    parent_id = stack.get_logical_id(parent.resource.node.default_child)
+    template.has_resource_properties(
+        RESOURCE_TYPE,
+        {
+            "Parents": [{"Ref": parent_id}, "caltech-baseline-2025"],
+            "WarmStartType": "TransferLearning",
+        },
+    )
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/"
+    assert {
+        "Action": "sagemaker:DescribeHyperParameterTuningJob",
+        "Effect": "Allow",
+        "Resource": [f"{arn}caltech-baseline-2025", f"{arn}parent-*"],
+    } in policy_statements(template.to_json())
+
+
+def test_pass_role_is_limited_to_the_training_role_and_sagemaker() -> None:
+    """iam:PassRole names only the training role, and only for sagemaker.amazonaws.com."""
+    stack = new_stack()
+    job(stack)
+
+    assert {
+        "Action": "iam:PassRole",
+        "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        "Effect": "Allow",
+        "Resource": ROLE_ARN,
+    } in policy_statements(Template.from_stack(stack).to_json())
+
+
+def test_one_provider_and_one_default_lineage_table_per_stack() -> None:
+    """Jobs share the stack's provider function and, unless told otherwise, its table."""
+    stack = new_stack()
+    parent = job(stack, "A")
+    parent.derive(stack, "B")
+    job(stack, "C")
+
+    template = Template.from_stack(stack)
+    template.resource_count_is(RESOURCE_TYPE, 3)
+    template.resource_count_is("AWS::DynamoDB::GlobalTable", 1)
+    handlers = template.find_resources(
+        "AWS::Lambda::Function",
+        {"Properties": {"Handler": "constructs_pkg.runtime.handler.on_event"}},
+    )
+    assert len(handlers) == 1
+
+
+def test_lineage_table_keeps_its_data_and_has_recovery_on() -> None:
+    """The table is retained on stack deletion, with point-in-time recovery."""
+    stack = new_stack()
+    job(stack)
+
+    template = Template.from_stack(stack)
+    template.has_resource(
+        "AWS::DynamoDB::GlobalTable",
+        {
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": Match.object_like(
+                {
+                    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                    "Replicas": [
+                        Match.object_like(
+                            {
+                                "PointInTimeRecoverySpecification": {
+                                    "PointInTimeRecoveryEnabled": True
+                                }
+                            }
+                        )
+                    ],
+                }
+            ),
+        },
+    )
+
+
+def test_retain_removal_policy_leaves_the_job_running() -> None:
+    """RemovalPolicy.RETAIN maps onto the handler's retain behaviour."""
+    stack = new_stack()
+    job(stack, removal_policy=cdk.RemovalPolicy.RETAIN)
+
+    Template.from_stack(stack).has_resource_properties(
+        RESOURCE_TYPE, {"RemovalBehaviour": "retain"}
+    )
+
+
+def test_snapshot_removal_policy_is_an_error() -> None:
+    """A removal policy the handler cannot honour fails synth."""
+    stack = new_stack()
+    job(stack, removal_policy=cdk.RemovalPolicy.SNAPSHOT)
+
+    assert synth_errors(stack) == [
+        "[Jobs/Job] [T9] `removal_policy`: must be RemovalPolicy.DESTROY or "
+        "RemovalPolicy.RETAIN; got RemovalPolicy.SNAPSHOT"
+    ]
+
+
+def test_every_problem_of_every_job_is_reported_at_once() -> None:
+    """Synth lists all errors of all jobs, each with the path, rule id and field."""
+    stack = new_stack()
+    job(stack, "First", max_jobs=0, job_name="first_job")
+    job(
+        stack,
+        "Second",
+        ranges={
+            "lr": ContinuousRange(0, 0.1, ScalingType.LOGARITHMIC),
+            "layers": IntegerRange(4, 2),
+        },
+        max_parallel_jobs=0,
+    )
+
+    errors = synth_errors(stack)
+
+    assert "[Jobs/First] [F-RANGE] `max_jobs`: must be at least 1; got 0" in errors
+    assert (
+        "[Jobs/First] [F-PATTERN] `job_name`: must match `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}`; "
+        "got 'first_job'" in errors
+    )
+    assert "[Jobs/Second] [F-RANGE] `max_parallel_jobs`: must be at least 1; got 0" in errors
+    assert any(e.startswith("[Jobs/Second] [R7] `ranges['lr'].min`") for e in errors)
+    assert any(e.startswith("[Jobs/Second] [R5] `ranges['layers']") for e in errors)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"ranges": [ContinuousRange(0, 1)]},
+            "[Jobs/Job] [F-TYPE] `ranges`: must be a mapping of hyperparameter name to range; "
+            "got a list",
+        ),
+        (
+            {"ranges": {"lr": (0, 1)}},
+            "[Jobs/Job] [F-TYPE] `ranges['lr']`: must be a ContinuousRange, IntegerRange or "
+            "CategoricalRange; got a tuple",
+        ),
+        (
+            {"training": "ml.m5.xlarge"},
+            "[Jobs/Job] [F-TYPE] `training`: must be a TrainingDefinition; got a str",
+        ),
+        (
+            {"training": training(static_hyperparameters={"layers": [1, 2]})},
+            "[Jobs/Job] [F-TYPE] `training.static_hyperparameters['layers']`: must be a str or "
+            "int or float or bool; got a list",
+        ),
+        (
+            {"warm_start": "parent-job"},
+            "[Jobs/Job] [F-TYPE] `warm_start`: must be built with "
+            "WarmStart.identical_data_and_algorithm(...) or WarmStart.transfer_learning(...); "
+            "got a str",
+        ),
+        (
+            {"warm_start": WarmStart.transfer_learning("parent-job")},  # type: ignore[arg-type]
+            "[Jobs/Job] [F-TYPE] `warm_start.parents[0]`: must be a TuningJob, or a job outside "
+            "the app imported with TuningJob.from_tuning_job_name(scope, id, name); "
+            "got 'parent-job'",
+        ),
+    ],
+)
+def test_wrong_types_are_synth_errors_not_tracebacks(
+    changes: dict[str, object], expected: str
+) -> None:
+    """A value of the wrong type becomes an error naming the field, never a traceback."""
+    stack = new_stack()
+    job(stack, **changes)
+
+    assert expected in synth_errors(stack)
+
+
+def test_imported_job_with_an_invalid_name_fails_synth() -> None:
+    """B09: underscores and more than 32 characters are caught before deploy."""
+    stack = new_stack()
+    TuningJob.from_tuning_job_name(stack, "Old", "churn_model_warmstart_transfer_v2")
+
+    assert synth_errors(stack) == [
+        "[Jobs/Old] [W3] `job_name`: a tuning-job name has 1 to 32 letters, digits and "
+        "hyphens, and no hyphen at either end; got 'churn_model_warmstart_transfer_v2'"
+    ]
+
+
+def test_tokens_are_not_checked_and_a_warning_says_so() -> None:
+    """A role and an output path known only at deploy give one UNRESOLVED warning."""
+    stack = new_stack()
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    bucket = cdk.aws_s3.Bucket(stack, "Bucket")
+    job(stack, training=training(role=role.role_arn, output_path=bucket.s3_url_for_object("o")))
+
+    assert synth_errors(stack) == []
+    assert (
+        "/Jobs/Job",
+        "[UNRESOLVED] `training.role, training.output_path`: not known until deploy, so its "
+        "checks run in the custom resource before the job is created",
+    ) in warnings_of(stack)
+
+
+def test_a_valid_job_synthesizes_without_warnings() -> None:
+    """The happy path is quiet: no finding at all for a plain, valid job."""
+    stack = new_stack()
+    j = job(stack)
+
+    assert synth_errors(stack) == []
+    assert j.findings == ()
+    assert warnings_of(stack) == []
+
+
+def test_categorical_child_of_a_grid_parent_renders() -> None:
+    """Grid with categorical ranges only synthesizes cleanly."""
+    stack = new_stack()
+    job(
+        stack,
+        strategy=Strategy.GRID,
+        ranges={
+            "optimizer": CategoricalRange(["sgd", "adam"]),
+            "layers": CategoricalRange([18, 34]),
+        },
+        max_jobs=4,
+    )
+
+    assert synth_errors(stack) == []
