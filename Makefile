@@ -61,8 +61,10 @@ synth: $(VENV_STAMP) $(NODE_STAMP)
 	@test -f app.py || { echo "app.py not found: nothing to synthesize" >&2; exit 1; }
 	$(SYNTH_ENV) $(CDK) synth --quiet --no-notices --no-version-reporting --no-lookups
 
+# pytest exits 5 when it collects no tests; that fails the target like any failure.
 test: $(VENV_STAMP) $(NODE_STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS) || { rc=$$?; \
+	@echo "$(PY) -m pytest $(PYTEST_ARGS)"
+	@$(PY) -m pytest $(PYTEST_ARGS) || { rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: counting that as a failure" >&2; fi; \
 	  exit $$rc; }
 
