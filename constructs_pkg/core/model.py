@@ -175,10 +175,17 @@ class IntegerRange:
     def to_api(self, name: str) -> dict[str, object]:
         return {
             "Name": name,
-            "MinValue": render_value(self.min),
-            "MaxValue": render_value(self.max),
+            "MinValue": _integer_bound(self.min),
+            "MaxValue": _integer_bound(self.max),
             "ScalingType": api_value(self.scaling),
         }
+
+
+def _integer_bound(value: object) -> object:
+    """An integral float bound (``2.0``) of an integer range renders as an integer (``"2"``)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return render_value(value)
 
 
 @dataclass(frozen=True)

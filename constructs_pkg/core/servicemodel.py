@@ -157,7 +157,8 @@ class _Walker:
             self.report(
                 "F-LENGTH",
                 path,
-                f"must be {_bounds(low, high)} characters long; got {len(value)} ({_show(value)})",
+                f"must be {_bounds(low, high)} characters long; got {len(value)} "
+                f"({'value hidden' if _is_secret_prone(path) else _show(value)})",
             )
             return
         allowed = list(shape.enum) if isinstance(shape, StringShape) else []
@@ -168,7 +169,8 @@ class _Walker:
         pattern = shape.metadata.get("pattern")
         compiled = _compiled(pattern) if pattern else None
         if compiled is not None and compiled.fullmatch(value) is None:
-            self.report("F-PATTERN", path, f"must match `{pattern}`; got {_show(value)}")
+            shown = "a hidden value" if _is_secret_prone(path) else _show(value)
+            self.report("F-PATTERN", path, f"must match `{pattern}`; got {shown}")
 
     def visit_number(self, value: Any, shape: Shape, path: str, *, integral: bool) -> None:
         wanted = (int,) if integral else (int, float)
@@ -183,6 +185,17 @@ class _Walker:
 
 
 # --------------------------------------------------------------------------- messages
+
+
+_SECRET_PRONE = (
+    "TrainingJobDefinition.StaticHyperParameters[",
+    "TrainingJobDefinition.Environment[",
+)
+
+
+def _is_secret_prone(path: str) -> bool:
+    """Values of these maps may hold credentials, so messages never echo them."""
+    return path.startswith(_SECRET_PRONE) and not path.endswith(".key")
 
 
 def _join(path: str, name: str) -> str:
@@ -224,9 +237,27 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
     ("HyperParameterTuningJobConfig.HyperParameterTuningJobObjective.MetricName", "objective"),
     ("HyperParameterTuningJobConfig.HyperParameterTuningJobObjective.Type", "objective"),
     ("HyperParameterTuningJobConfig.HyperParameterTuningJobObjective", "objective"),
-    ("HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig.Min", "hyperband.min"),
-    ("HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig.Max", "hyperband.max"),
+    (
+        "HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig.MinResource",
+        "hyperband.min_resource",
+    ),
+    (
+        "HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig.MaxResource",
+        "hyperband.max_resource",
+    ),
     ("HyperParameterTuningJobConfig.StrategyConfig", "hyperband"),
+    (
+        "HyperParameterTuningJobConfig.TuningJobCompletionCriteria.TargetObjectiveMetricValue",
+        "completion.target_objective_value",
+    ),
+    (
+        "HyperParameterTuningJobConfig.TuningJobCompletionCriteria.BestObjectiveNotImproving",
+        "completion.max_jobs_not_improving",
+    ),
+    (
+        "HyperParameterTuningJobConfig.TuningJobCompletionCriteria.ConvergenceDetected",
+        "completion.complete_on_convergence",
+    ),
     ("HyperParameterTuningJobConfig.TuningJobCompletionCriteria", "completion"),
     ("HyperParameterTuningJobConfig.RandomSeed", "random_seed"),
     ("HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType", "early_stopping"),
@@ -267,6 +298,7 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
 _RANGE_PATH = re.compile(
     r"HyperParameterTuningJobConfig\.ParameterRanges\.(\w+)ParameterRanges\[(\d+)\](.*)"
 )
+_TAG_PATH = re.compile(r"Tags\[(\d+)\](\.Key|\.Value)?")
 _PARENT_PATH = re.compile(
     r"WarmStartConfig\.ParentHyperParameterTuningJobs\[(\d+)\]\.HyperParameterTuningJobName"
 )
@@ -307,6 +339,14 @@ def user_field(api_path: str, request: Mapping[str, Any] | None = None) -> str:
                 return f"ranges[{name!r}]{user}{rest[len(api) :]}"
         return f"ranges[{name!r}]{rest}"
 
+    tag = _TAG_PATH.fullmatch(api_path)
+    if tag and request is not None:
+        try:
+            key = request["Tags"][int(tag.group(1))]["Key"]
+        except (KeyError, IndexError, TypeError, ValueError):
+            key = f"#{tag.group(1)}"
+        return f"tags[{key!r}]" + (".key" if tag.group(2) == ".Key" else "")
+
     parent = _PARENT_PATH.fullmatch(api_path)
     if parent:
         return f"warm_start.parents[{parent.group(1)}]"
@@ -319,9 +359,7 @@ def user_field(api_path: str, request: Mapping[str, Any] | None = None) -> str:
                     at = rest.find(api)
                     if at >= 0:
                         return f"{user}{rest[:at]}{name}{rest[at + len(api) :]}"
-            if user in ("hyperband.min", "hyperband.max"):
-                return user + "_resource"
-            if user == "objective":
+            if user == "objective" or user.startswith("completion."):
                 return user
             return user + _snake(rest)
     return api_path

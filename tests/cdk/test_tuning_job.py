@@ -324,3 +324,19 @@ def test_categorical_child_of_a_grid_parent_renders() -> None:
     )
 
     assert synth_errors(stack) == []
+
+
+def test_too_many_and_duplicate_parents_are_reported_once_each() -> None:
+    """B03: six parents, one of them twice, give one W1 and one W3, not model duplicates."""
+    stack = new_stack()
+    parent = job(stack, "Parent")
+    others = [TuningJob.from_tuning_job_name(stack, f"Old{i}", f"old-job-{i}") for i in range(4)]
+    parent.derive(stack, "Child", additional_parents=[*others, others[0]])
+
+    assert synth_errors(stack) == [
+        "[Jobs/Child] [W1] `warm_start.parents`: A warm-start job takes 1 to 5 parents; got 6. "
+        "Keep the 5 most relevant ones.",
+        "[Jobs/Child] [W3] `warm_start.parents[5]`: Parent 'old-job-0' is listed twice: "
+        "`warm_start.parents[1]` names the same job (SageMaker compares job names "
+        "case-insensitively). Remove one of them.",
+    ]

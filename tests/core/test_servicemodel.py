@@ -1,0 +1,247 @@
+"""Field-level limits read from botocore's SageMaker model: one failing case per F-* id."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from constructs_pkg.core.findings import Finding, RuleContext
+from constructs_pkg.core.model import (
+    Channel,
+    ContinuousRange,
+    Objective,
+    TrainingDefinition,
+    TuningJobDefinition,
+)
+from constructs_pkg.core.rules import check_definition
+from constructs_pkg.core.servicemodel import enum_values, user_field, validate_request
+
+TOKEN = "${Token[TOKEN.12]}"
+
+DEFINITION = TuningJobDefinition(
+    training=TrainingDefinition(
+        role="arn:aws:iam::123456789012:role/SageMakerRole",
+        output_path="s3://bucket/output",
+        inputs=(
+            Channel("train", "s3://bucket/train"),
+            Channel("validation", "s3://bucket/validation"),
+        ),
+        image_uri="811284229777.dkr.ecr.us-east-1.amazonaws.com/image-classification:1",
+        instance_type="ml.p3.2xlarge",
+        static_hyperparameters={"epochs": 30, "optimizer": "sgd"},
+    ),
+    objective=Objective.maximize("validation:accuracy"),
+    ranges={"learning_rate": ContinuousRange(0.0, 0.1), "momentum": ContinuousRange(0.0, 0.99)},
+    max_jobs=10,
+    max_parallel_jobs=2,
+)
+
+
+def request() -> dict[str, Any]:
+    return DEFINITION.to_request("job-1")
+
+
+def shown(finding: Finding) -> str:
+    return f"{finding.severity} {finding.format()}"
+
+
+def validated(
+    change: Callable[[dict[str, Any]], object], ctx: RuleContext | None = None
+) -> list[str]:
+    changed = copy.deepcopy(request())
+    change(changed)
+    return [shown(f) for f in validate_request(changed, ctx)]
+
+
+def config(req: dict[str, Any]) -> dict[str, Any]:
+    section: dict[str, Any] = req["HyperParameterTuningJobConfig"]
+    return section
+
+
+def training(req: dict[str, Any]) -> dict[str, Any]:
+    section: dict[str, Any] = req["TrainingJobDefinition"]
+    return section
+
+
+class TestValidRequest:
+    def test_valid_request_has_no_findings(self) -> None:
+        """GIVEN a valid request WHEN validated THEN nothing is found."""
+        assert validate_request(request()) == []
+
+
+class TestConstraints:
+    def test_missing_required_member(self) -> None:
+        """GIVEN no RoleArn THEN F-REQUIRED names `training.role`."""
+        assert validated(lambda r: training(r).pop("RoleArn")) == [
+            "error [F-REQUIRED] `training.role`: is required"
+        ]
+
+    def test_wrong_scalar_type(self) -> None:
+        """GIVEN MaxParallelTrainingJobs as text THEN F-TYPE asks for a whole number."""
+        assert validated(
+            lambda r: config(r)["ResourceLimits"].update(MaxParallelTrainingJobs="2")
+        ) == ["error [F-TYPE] `max_parallel_jobs`: must be a whole number; got '2'"]
+
+    def test_unknown_member(self) -> None:
+        """GIVEN a member the model lacks THEN F-TYPE says SageMaker does not know it."""
+        assert validated(lambda r: training(r).update(Foo=1)) == [
+            "error [F-TYPE] `training.foo`: is not a field SageMaker knows"
+        ]
+
+    def test_length(self) -> None:
+        """GIVEN B09's 33-character job name THEN F-LENGTH shows the length and the name."""
+        name = "churn_model_warmstart_transfer_v2"
+
+        assert validated(lambda r: r.update(HyperParameterTuningJobName=name)) == [
+            "error [F-LENGTH] `job_name`: must be from 1 to 32 characters long; got 33 "
+            "('churn_model_warmstart_transfer_v2')"
+        ]
+
+    def test_pattern(self) -> None:
+        """GIVEN an underscore in the job name THEN F-PATTERN quotes the pattern."""
+        assert validated(lambda r: r.update(HyperParameterTuningJobName="churn_model")) == [
+            "error [F-PATTERN] `job_name`: must match `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}`; got "
+            "'churn_model'"
+        ]
+
+    def test_small_enum(self) -> None:
+        """GIVEN strategy `Bayes` THEN F-ENUM lists the four strategies."""
+        assert validated(lambda r: config(r).update(Strategy="Bayes")) == [
+            "error [F-ENUM] `strategy`: must be one of Bayesian, Random, Hyperband, Grid; got "
+            "'Bayes'"
+        ]
+
+    def test_large_enum_suggests_close_values(self) -> None:
+        """GIVEN a misspelt instance type THEN F-ENUM counts the values and suggests some."""
+        count = len(enum_values("TrainingInstanceType"))
+
+        assert validated(
+            lambda r: training(r)["ResourceConfig"].update(InstanceType="ml.p3.2xlarg")
+        ) == [
+            f"error [F-ENUM] `training.instance_type`: must be one of the {count} values "
+            "SageMaker accepts; got 'ml.p3.2xlarg'; did you mean ml.p3.2xlarge, ml.t3.2xlarge, "
+            "ml.p3.8xlarge?"
+        ]
+
+    def test_numeric_range(self) -> None:
+        """GIVEN zero parallel jobs THEN F-RANGE gives the minimum."""
+        assert validated(
+            lambda r: config(r)["ResourceLimits"].update(MaxParallelTrainingJobs=0)
+        ) == ["error [F-RANGE] `max_parallel_jobs`: must be at least 1; got 0"]
+
+    def test_list_size(self) -> None:
+        """GIVEN 31 categorical values THEN F-SIZE names the range's values."""
+        values = [str(i) for i in range(31)]
+        ranges = {"CategoricalParameterRanges": [{"Name": "opt", "Values": values}]}
+
+        assert validated(lambda r: config(r).update(ParameterRanges=ranges)) == [
+            "error [F-SIZE] `ranges['opt'].values`: must have from 1 to 30 items; got 31"
+        ]
+
+    def test_unknown_enum_string_survives_from_api_to_the_check(self) -> None:
+        """GIVEN strategy `Bayes` in a request WHEN read back and checked THEN F-ENUM says so."""
+        raw = request()
+        config(raw)["Strategy"] = "Bayes"
+
+        reported = check_definition(TuningJobDefinition.from_api(raw))
+
+        assert [f.rule_id for f in reported] == ["F-ENUM"]
+
+
+class TestUserFields:
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            (
+                lambda r: config(r)["ParameterRanges"]["ContinuousParameterRanges"][1].update(
+                    ScalingType="Log"
+                ),
+                "ranges['momentum'].scaling",
+            ),
+            (
+                lambda r: config(r)["ParameterRanges"]["ContinuousParameterRanges"][0].update(
+                    MinValue="x" * 257
+                ),
+                "ranges['learning_rate'].min",
+            ),
+            (
+                lambda r: training(r)["InputDataConfig"][1].update(ChannelName="val idation"),
+                "training.inputs[1].name",
+            ),
+            (
+                lambda r: training(r)["InputDataConfig"][1]["DataSource"]["S3DataSource"].update(
+                    S3Uri="ftp://bucket/validation"
+                ),
+                "training.inputs[1].s3_uri",
+            ),
+            (
+                lambda r: training(r)["InputDataConfig"][0].update(CompressionType="Zip"),
+                "training.inputs[0].compression",
+            ),
+            (
+                lambda r: training(r)["StaticHyperParameters"].update(optimizer="v" * 2501),
+                "training.static_hyperparameters['optimizer']",
+            ),
+            (
+                lambda r: training(r)["StaticHyperParameters"].update({"k" * 257: "1"}),
+                f"training.static_hyperparameters[{'k' * 257!r}].key",
+            ),
+        ],
+    )
+    def test_findings_name_the_user_facing_field(
+        self, change: Callable[[dict[str, Any]], object], field: str
+    ) -> None:
+        """GIVEN a bad value deep in the request THEN the finding names the user-facing field."""
+        changed = copy.deepcopy(request())
+        change(changed)
+
+        assert [f.field for f in validate_request(changed)] == [field]
+
+    def test_range_index_without_the_request_keeps_a_readable_path(self) -> None:
+        """GIVEN a range path and no request THEN user_field falls back to snake case."""
+        path = (
+            "HyperParameterTuningJobConfig.ParameterRanges.ContinuousParameterRanges[1].MinValue"
+        )
+
+        assert user_field(path) == "ranges.continuous_parameter_ranges[1].min_value"
+
+    def test_hyperband_resource_maps_to_its_property(self) -> None:
+        """GIVEN a Hyperband MinResource path THEN user_field names `hyperband.min_resource`."""
+        path = "HyperParameterTuningJobConfig.StrategyConfig.HyperbandStrategyConfig.MinResource"
+
+        assert user_field(path) == "hyperband.min_resource"
+
+    def test_hyperband_minimum_is_reported_on_the_rules_field(self) -> None:
+        """GIVEN MinResource 0 THEN F-RANGE names the field S4 uses, `hyperband.min_resource`."""
+        hyperband = {"HyperbandStrategyConfig": {"MinResource": 0}}
+
+        assert validated(lambda r: config(r).update(StrategyConfig=hyperband)) == [
+            "error [F-RANGE] `hyperband.min_resource`: must be at least 1; got 0"
+        ]
+
+
+class TestTokens:
+    def test_token_role_is_skipped_and_recorded(self) -> None:
+        """GIVEN a role ARN that is a token THEN it is not checked and is recorded."""
+        ctx = RuleContext()
+
+        assert validated(lambda r: training(r).update(RoleArn=TOKEN), ctx) == []
+        assert ctx.unresolved == ["training.role"]
+
+    def test_token_inside_a_range_is_recorded_with_the_range_name(self) -> None:
+        """GIVEN a token as a range's MinValue THEN the recorded field names the range."""
+        ctx = RuleContext()
+
+        assert (
+            validated(
+                lambda r: config(r)["ParameterRanges"]["ContinuousParameterRanges"][0].update(
+                    MinValue=TOKEN
+                ),
+                ctx,
+            )
+            == []
+        )
+        assert ctx.unresolved == ["ranges['learning_rate'].min"]

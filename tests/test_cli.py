@@ -1,0 +1,81 @@
+"""The console script: rule listing and offline checks of a request file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from constructs_pkg.cli import main
+from constructs_pkg.core.model import (
+    ContinuousRange,
+    Objective,
+    ScalingType,
+    TrainingDefinition,
+    TuningJobDefinition,
+)
+from constructs_pkg.core.rules import RULES
+
+IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/image-classification:1"
+
+
+def request(**changes: object) -> dict[str, object]:
+    definition = TuningJobDefinition(
+        training=TrainingDefinition(
+            role="arn:aws:iam::123456789012:role/training",
+            output_path="s3://artifacts/out",
+            image_uri=IMAGE,
+            static_hyperparameters={"epochs": 10},
+        ),
+        objective=Objective.maximize("validation:accuracy"),
+        ranges={"learning_rate": ContinuousRange(0.001, 0.1)},
+        max_jobs=10,
+        max_parallel_jobs=2,
+    )
+    for key, value in changes.items():
+        definition = definition.__class__(**{**definition.__dict__, key: value})
+    return definition.to_request("cli-job", {"team": "ml"})
+
+
+def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each registered rule id appears once, with its summary."""
+    assert main(["rules"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(RULES)
+    assert any(line.startswith("R7 ") and "Logarithmic" in line for line in lines)
+
+
+def test_check_accepts_a_valid_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A valid request exits 0 and says so."""
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(request()))
+
+    assert main(["check", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"0 error(s), 0 warning(s) in {path}"
+
+
+def test_check_reports_every_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad request exits 1 and lists each finding with its rule id and field."""
+    path = tmp_path / "request.json"
+    bad = request(
+        ranges={"learning_rate": ContinuousRange(0, 0.1, ScalingType.LOGARITHMIC)}, max_jobs=0
+    )
+    path.write_text(json.dumps(bad))
+
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert "error: [F-RANGE] `max_jobs`: must be at least 1; got 0" in out
+    assert any(line.startswith("error: [R7] `ranges['learning_rate'].min`") for line in out)
+
+
+def test_check_rejects_unreadable_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Input that is not a JSON object exits 2 with a one-line reason."""
+    path = tmp_path / "request.json"
+    path.write_text("[1, 2]")
+
+    assert main(["check", str(path)]) == 2
+    assert capsys.readouterr().err == f"constructs-pkg: {path} must hold a JSON object\n"
