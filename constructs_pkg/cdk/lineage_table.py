@@ -9,7 +9,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_pkg.core.naming import LINEAGE_PARTITION_KEY as PARTITION_KEY
+from constructs_pkg.runtime.lineage import PARTITION_KEY
 
 RECORD_ACTIONS = (
     "dynamodb:GetItem",
@@ -17,6 +17,10 @@ RECORD_ACTIONS = (
     "dynamodb:Query",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
+    # Only to withdraw a record the handler wrote moments before for a name that turned out
+    # to belong to another job; the delete is conditional on that request id and on no job
+    # having been launched under the record. Lineage of a launched job is never deleted.
+    "dynamodb:DeleteItem",
 )
 
 
@@ -69,5 +73,5 @@ class LineageTable(Construct):
         return cast(LineageTable, existing)
 
     def grant_record(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Read, create and update items: what the handler needs. Items are never deleted."""
+        """Read, create and update items: what the handler needs (see ``RECORD_ACTIONS``)."""
         return self.table.grant(grantee, *RECORD_ACTIONS)
