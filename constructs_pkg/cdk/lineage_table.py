@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import cast
 
 from aws_cdk import RemovalPolicy, Stack
@@ -22,6 +23,10 @@ RECORD_ACTIONS = (
     # having been launched under the record. Lineage of a launched job is never deleted.
     "dynamodb:DeleteItem",
 )
+
+
+_DEFAULTS: weakref.WeakKeyDictionary[Stack, LineageTable] = weakref.WeakKeyDictionary()
+"""Each stack's default table, remembered on the Python side."""
 
 
 class LineageTable(Construct):
@@ -66,11 +71,14 @@ class LineageTable(Construct):
     @classmethod
     def default_for(cls, scope: Construct) -> LineageTable:
         """The stack's default table, created on first use, for jobs given no ``lineage``."""
-        stack = Stack.of(scope)
+        stack = scope if isinstance(scope, Stack) else Stack.of(scope)
+        known = _DEFAULTS.get(stack)
+        if known is not None:
+            return known
         existing = stack.node.try_find_child(cls.DEFAULT_ID)
-        if existing is None:
-            return cls(stack, cls.DEFAULT_ID)
-        return cast(LineageTable, existing)
+        table = cls(stack, cls.DEFAULT_ID) if existing is None else cast(LineageTable, existing)
+        _DEFAULTS[stack] = table
+        return table
 
     def grant_record(self, grantee: iam.IGrantable) -> iam.Grant:
         """Read, create and update items: what the handler needs (see ``RECORD_ACTIONS``)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,12 +15,17 @@ from aws_cdk import (
     Stack,
     Token,
 )
-from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
 
 from constructs_pkg.cdk.lineage_table import LineageTable
 from constructs_pkg.cdk.provider import TuningJobProvider
-from constructs_pkg.core.findings import UNRESOLVED_RULE_ID, Finding, RuleContext, Severity
+from constructs_pkg.core.findings import (
+    UNRESOLVED_RULE_ID,
+    Finding,
+    RuleContext,
+    Severity,
+    looks_like_token,
+)
 from constructs_pkg.core.model import (
     CompletionCriteria,
     EarlyStopping,
@@ -49,6 +54,20 @@ QUOTA_CONTEXT_PARALLEL_JOBS = "constructs_pkg:maxParallelJobsQuota"
 _REMOVAL_BEHAVIOUR = {RemovalPolicy.DESTROY: "stop", RemovalPolicy.RETAIN: "retain"}
 
 
+_PLAIN = (str, int, float, bool, type(None), dict, list, tuple)
+
+
+def is_unresolved(value: object) -> bool:
+    """Whether ``value`` is a CDK token, asking jsii only about non-primitive objects.
+
+    A primitive token always carries CDK's encoding (see ``looks_like_token``), so the
+    rules, which test thousands of values per job, need no round trip to jsii for them.
+    """
+    if isinstance(value, _PLAIN):
+        return looks_like_token(value)
+    return bool(Token.is_unresolved(value))
+
+
 @jsii.implements(IValidation)
 class _Findings:
     """Hands a job's error findings to ``node.add_validation``: they fail ``cdk synth``."""
@@ -70,6 +89,8 @@ class TuningJobBase(Construct):
     definition: TuningJobDefinition | None
     """The definition of a job of this app; ``None`` for a job imported by name."""
     warm_start: WarmStart | None
+    construct_path: str
+    """``node.path``, kept on the Python side (the rules name parents by it)."""
     policy_arns: list[str]
     """ARNs (or ARN patterns) for IAM statements. Unlike ``job_arn`` they never refer to
     the job's own resource, so the shared provider's policy cannot form a cycle with it."""
@@ -92,16 +113,17 @@ class ImportedTuningJob(TuningJobBase):
 
     def __init__(self, scope: Construct, construct_id: str, job_name: str) -> None:
         super().__init__(scope, construct_id)
+        self.construct_path = self.node.path
         self.job_name = job_name
         self.job_arn = Stack.of(self).format_arn(
             service="sagemaker",
             resource="hyper-parameter-tuning-job",
-            resource_name=job_name.lower() if not Token.is_unresolved(job_name) else job_name,
+            resource_name=job_name.lower() if not is_unresolved(job_name) else job_name,
         )
         self.definition = None
         self.warm_start = None
         self.policy_arns = [self.job_arn]
-        if not Token.is_unresolved(job_name) and not (
+        if not is_unresolved(job_name) and not (
             isinstance(job_name, str) and is_valid_job_name(job_name)
         ):
             self.node.add_validation(
@@ -194,6 +216,8 @@ class TuningJob(TuningJobBase):
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.construct_path = self.node.path
+        self._construct_id = construct_id
         self._props: dict[str, Any] = {
             "training": training,
             "objective": objective,
@@ -215,8 +239,9 @@ class TuningJob(TuningJobBase):
         self.training = training
         self.warm_start = warm_start
         self.tags = dict(tags) if isinstance(tags, Mapping) else {}
-        self.lineage = lineage or LineageTable.default_for(self)
-        self.provider = TuningJobProvider.of(self)
+        stack = Stack.of(self)
+        self.lineage = lineage or LineageTable.default_for(stack)
+        self.provider = TuningJobProvider.of(stack)
 
         findings: list[Finding] = []
         parents = self._parents(warm_start, findings)
@@ -333,11 +358,11 @@ class TuningJob(TuningJobBase):
         return parents
 
     def _context(self) -> RuleContext:
-        training_quota = self.node.try_get_context(QUOTA_CONTEXT_TRAINING_JOBS)
-        parallel_quota = self.node.try_get_context(QUOTA_CONTEXT_PARALLEL_JOBS)
+        training_quota = self.provider.context_value(QUOTA_CONTEXT_TRAINING_JOBS)
+        parallel_quota = self.provider.context_value(QUOTA_CONTEXT_PARALLEL_JOBS)
         defaults = RuleContext()
         return RuleContext(
-            is_unresolved=Token.is_unresolved,
+            is_unresolved=is_unresolved,
             max_training_jobs_quota=int(training_quota or defaults.max_training_jobs_quota),
             max_parallel_jobs_quota=int(parallel_quota or defaults.max_parallel_jobs_quota),
         )
@@ -345,7 +370,8 @@ class TuningJob(TuningJobBase):
     def _check(self, job_name: str | None, parents: Sequence[TuningJobBase]) -> list[Finding]:
         ctx = self._context()
         views = [
-            ParentJob(name=p.job_name, label=p.node.path, definition=p.definition) for p in parents
+            ParentJob(name=p.job_name, label=p.construct_path, definition=p.definition)
+            for p in parents
         ]
         findings = check_job(self._definition, views, ctx, job_name=job_name, tags=self.tags)
 
@@ -387,74 +413,57 @@ class TuningJob(TuningJobBase):
         behaviour: str,
         spec_ok: bool,
     ) -> dict[str, Any]:
-        stack = Stack.of(self)
         # A definition with errors never reaches a template (synth fails first), and may
         # not even render; its spec is left empty.
         spec = definition_spec(self._definition) if spec_ok else {}
         warm = self._definition.warm_start if spec_ok else None
 
-        # The readable hash covers the spec with parents as CloudFormation references; the
-        # handler computes the authoritative hash from the resolved spec at deploy.
-        readable_hash = hashlib.sha256(canonical_json(stack.resolve(spec)).encode()).hexdigest()
+        # The readable hash covers the spec with every token as the CloudFormation expression
+        # it becomes (a parent as its Ref), so it is the same in every synth of the same app;
+        # the handler computes the authoritative hash from the resolved spec at deploy.
+        readable = canonical_json(_map_strings(spec, self._readable_text))
+        readable_hash = hashlib.sha256(readable.encode()).hexdigest()
 
         return {
-            "Spec": stack.to_json_string(spec),
+            "Spec": self.provider.stack.to_json_string(spec),
             "DefinitionHash": readable_hash[:16],
             "JobName": job_name or "",
-            "NamePrefix": name_prefix(self.node.id),
+            "NamePrefix": name_prefix(self._construct_id),
             "Parents": [p.job_name for p in parents],
             "WarmStartType": str(api_value(warm.type)) if warm is not None else "",
             "Tags": canonical_json(self.tags) if spec_ok else "{}",
             "LineageTableName": self.lineage.table_name,
-            "ConstructPath": self.node.path,
+            "ConstructPath": self.construct_path,
             "RemovalBehaviour": behaviour,
         }
 
+    def _readable_text(self, text: str) -> str:
+        return self.provider.resolve_text(text) if looks_like_token(text) else text
+
     def _own_arns(self, job_name: str | None) -> list[str]:
-        stack = Stack.of(self)
-
-        def job_arn(name: str) -> str:
-            return stack.format_arn(
-                service="sagemaker", resource="hyper-parameter-tuning-job", resource_name=name
-            )
-
+        arn = self.provider.tuning_job_arn
         if not job_name:
-            return [job_arn(f"{name_prefix(self.node.id)}-*")]
-        if Token.is_unresolved(job_name) or not isinstance(job_name, str):
-            return [job_arn(str(job_name))]
+            return [arn(f"{name_prefix(self._construct_id)}-*")]
+        if is_unresolved(job_name) or not isinstance(job_name, str):
+            return [arn(str(job_name))]
         # Whether SageMaker lower-cases the name inside the ARN is not documented.
-        return sorted({job_arn(job_name), job_arn(job_name.lower())})
+        return sorted({arn(job_name), arn(job_name.lower())})
 
     def _grant(self, parents: Sequence[TuningJobBase]) -> None:
-        own = self.policy_arns
-        self.provider.add_to_handler_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "sagemaker:CreateHyperParameterTuningJob",
-                    "sagemaker:DescribeHyperParameterTuningJob",
-                    "sagemaker:StopHyperParameterTuningJob",
-                    "sagemaker:AddTags",
-                    "sagemaker:DeleteTags",
-                ],
-                resources=own,
-            )
-        )
-        if parents:
-            self.provider.add_to_handler_policy(
-                iam.PolicyStatement(
-                    actions=["sagemaker:DescribeHyperParameterTuningJob"],
-                    resources=sorted({arn for p in parents for arn in p.policy_arns}),
-                )
-            )
+        self.provider.allow_jobs(self.policy_arns)
+        self.provider.allow_describe([arn for p in parents for arn in p.policy_arns])
         role = self.training.role if isinstance(self.training, TrainingDefinition) else None
         if isinstance(role, str):
-            self.provider.add_to_handler_policy(
-                iam.PolicyStatement(
-                    actions=["iam:PassRole"],
-                    resources=[role],
-                    conditions={
-                        "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
-                    },
-                )
-            )
-        self.lineage.grant_record(self.provider.handler)
+            self.provider.allow_pass_role(role)
+        self.provider.allow_lineage(self.lineage)
+
+
+def _map_strings(value: Any, change: Callable[[str], str]) -> Any:
+    """``value`` with ``change`` applied to every string inside it."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, Mapping):
+        return {k: _map_strings(v, change) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_map_strings(v, change) for v in value]
+    return value

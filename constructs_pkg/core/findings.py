@@ -36,16 +36,23 @@ UNRESOLVED_RULE_ID = "UNRESOLVED"
 """Rule id of the warning for a value that is a token at synth and is checked at deploy."""
 
 
-def _looks_like_token(value: object) -> bool:
+TOKEN_MARKERS = ("${Token[", "#{Token[")
+"""How CDK encodes an unresolved string (``${Token[...]}``) or list item (``#{Token[...]}``)."""
+ENCODED_NUMBER_LIMIT = -1e288
+"""CDK encodes an unresolved number as a huge negative double, below this."""
+
+
+def looks_like_token(value: object) -> bool:
     """Recognise a CDK token without importing aws_cdk.
 
-    Strings carry ``${Token[...]}`` markers; numbers are encoded as huge negative doubles.
-    The construct layer passes ``aws_cdk.Token.is_unresolved`` instead, which is exact.
+    Strings and list items carry token markers; numbers are encoded as huge negative
+    doubles. This covers every primitive value; the construct layer asks
+    ``aws_cdk.Token.is_unresolved`` only about other objects (``IResolvable`` instances).
     """
     if isinstance(value, str):
-        return "${Token[" in value
+        return any(marker in value for marker in TOKEN_MARKERS)
     if isinstance(value, float):
-        return value < -1e288
+        return value < ENCODED_NUMBER_LIMIT
     return False
 
 
@@ -53,7 +60,7 @@ def _looks_like_token(value: object) -> bool:
 class RuleContext:
     """What the rules need besides the definition itself."""
 
-    is_unresolved: Callable[[object], bool] = _looks_like_token
+    is_unresolved: Callable[[object], bool] = looks_like_token
     """Tells a value that is unknown until deploy (a CDK token) from a real one."""
     max_training_jobs_quota: int = 750
     """Training jobs per tuning job, parents' jobs included for warm start (account quota)."""

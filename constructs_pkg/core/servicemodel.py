@@ -89,7 +89,9 @@ class _Walker:
         )
 
     def visit(self, value: Any, shape: Shape, path: str) -> None:
-        if self.ctx.skip_if_unresolved(value, user_field(path, self.request)):
+        # The user-facing field name is worked out only for a token, not for every node.
+        if self.ctx.is_unresolved(value):
+            self.ctx.skip_if_unresolved(value, user_field(path, self.request))
             return
         kind = shape.type_name
         if kind == "structure":

@@ -115,11 +115,15 @@ def test_imported_parent_is_named_in_the_spec_and_policy() -> None:
         },
     )
     arn = "arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/"
+    statements = policy_statements(template.to_json())
     assert {
         "Action": "sagemaker:DescribeHyperParameterTuningJob",
         "Effect": "Allow",
-        "Resource": [f"{arn}caltech-baseline-2025", f"{arn}parent-*"],
-    } in policy_statements(template.to_json())
+        "Resource": f"{arn}caltech-baseline-2025",
+    } in statements
+    manage = next(s for s in statements if "sagemaker:CreateHyperParameterTuningJob" in s["Action"])
+    assert sorted(manage["Resource"]) == [f"{arn}parent-*", f"{arn}transfer-*"]
+    assert "sagemaker:DescribeHyperParameterTuningJob" in manage["Action"]
 
 
 def test_pass_role_is_limited_to_the_training_role_and_sagemaker() -> None:
