@@ -32,7 +32,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # loopback port unless it names an endpoint itself.
 SYNTH_ENV := AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL=http://127.0.0.1:9
 
-.PHONY: help venv node_modules synth test lint format clean distclean
+.PHONY: help venv node_modules synth test lint format bench clean distclean
 
 help:
 	@echo "make venv          create .venv (python3.11) and pip install -e '.[dev]'"
@@ -41,6 +41,7 @@ help:
 	@echo "make test          run the test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make lint          ruff format --check, ruff check, mypy"
 	@echo "make format        ruff check --fix (imports), ruff format"
+	@echo "make bench         run the benchmarks (BENCH_ARGS=--quick for a short run)"
 	@echo "make clean         remove cdk.out, build output and caches"
 	@echo "make distclean     clean, and remove .venv and node_modules"
 
@@ -76,6 +77,13 @@ lint: $(VENV_STAMP)
 format: $(VENV_STAMP)
 	$(PY) -m ruff check --fix --select I .
 	$(PY) -m ruff format .
+
+BENCH_ARGS ?=
+bench: $(VENV_STAMP) $(NODE_STAMP)
+	$(SYNTH_ENV) $(PY) benchmarks/synth_overhead.py $(BENCH_ARGS)
+	$(PY) benchmarks/rule_check.py $(BENCH_ARGS)
+	$(PY) benchmarks/handler_import.py $(BENCH_ARGS)
+	$(SYNTH_ENV) $(PY) benchmarks/aws_calls.py $(BENCH_ARGS)
 
 clean:
 	rm -rf cdk.out build dist .mypy_cache .ruff_cache .pytest_cache .hypothesis

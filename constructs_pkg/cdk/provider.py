@@ -6,7 +6,15 @@ import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import (
+    Acknowledgment,
+    CfnElement,
+    Duration,
+    RemovalPolicy,
+    Stack,
+    Token,
+    Validations,
+)
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -22,7 +30,7 @@ if TYPE_CHECKING:
 HANDLER = "constructs_pkg.runtime.handler.on_event"
 HANDLER_TIMEOUT = Duration.minutes(5)
 """Describing five parents and creating one job takes seconds; retries stay well inside this."""
-RUNTIME = lambda_.Runtime.PYTHON_3_13
+RUNTIME = lambda_.Runtime.PYTHON_3_14
 MANAGE_ACTIONS = (
     "sagemaker:CreateHyperParameterTuningJob",
     "sagemaker:DescribeHyperParameterTuningJob",
@@ -30,6 +38,12 @@ MANAGE_ACTIONS = (
     "sagemaker:AddTags",
     "sagemaker:DeleteTags",
 )
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+"""What a function needs to write to a log group that already exists (the group's ``Arn``
+attribute ends in ``:*``, so it covers the group's streams)."""
+
+NAG_WILDCARD_RULE = "AwsSolutions-IAM5"
+"""cdk-nag's wildcard-permission rule; each finding is ``<rule>[Resource::<resource>]``."""
 
 
 _PROVIDERS: weakref.WeakKeyDictionary[Stack, TuningJobProvider] = weakref.WeakKeyDictionary()
@@ -41,6 +55,11 @@ class TuningJobProvider(Construct):
 
     Use :meth:`of` rather than the constructor. Each :class:`TuningJob` adds the narrowest
     permissions it needs to the handler's role.
+
+    The handler and the provider framework's function each have a role of their own that
+    may write only to the function's own log group (no AWS managed policy). The wildcards
+    that cannot be avoided are acknowledged to cdk-nag (``AwsSolutions-IAM5``) on those
+    roles alone, one finding id at a time, so users need not acknowledge library internals.
     """
 
     ID = "ConstructsPkgTuningJobProvider"
@@ -60,11 +79,19 @@ class TuningJobProvider(Construct):
         super().__init__(scope, construct_id)
         self.stack = Stack.of(self)
 
+        # Both functions get roles of their own that may write only to their own log group,
+        # rather than the AWS managed AWSLambdaBasicExecutionRole (logs:* on every group).
         self.log_group = logs.LogGroup(
             self,
             "HandlerLogs",
             retention=logs.RetentionDays.ONE_YEAR,
             removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.handler_role = _function_role(
+            self,
+            "HandlerRole",
+            self.log_group,
+            "Assumed by the Lambda function that launches SageMaker tuning jobs",
         )
         self.handler = lambda_.Function(
             self,
@@ -77,6 +104,7 @@ class TuningJobProvider(Construct):
             memory_size=256,
             logging_format=lambda_.LoggingFormat.JSON,
             log_group=self.log_group,
+            role=self.handler_role,
         )
         self.framework_log_group = logs.LogGroup(
             self,
@@ -84,15 +112,39 @@ class TuningJobProvider(Construct):
             retention=logs.RetentionDays.ONE_YEAR,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        self.framework_role = _function_role(
+            self,
+            "FrameworkRole",
+            self.framework_log_group,
+            "Assumed by the custom-resource provider framework that invokes the handler",
+        )
         self.provider = cr.Provider(
             self,
             "Provider",
             on_event_handler=self.handler,
             log_group=self.framework_log_group,
+            framework_on_event_role=self.framework_role,
         )
         self.service_token = self.provider.service_token
 
+        # The framework's grant to invoke the handler covers the handler's versions and
+        # aliases too (its ARN followed by ``:*``): CDK's choice, on this one function only.
+        handler_id = self.stack.get_logical_id(cast(CfnElement, self.handler.node.default_child))
+        Validations.of(self.framework_role).acknowledge(
+            Acknowledgment(
+                id=f"{NAG_WILDCARD_RULE}[Resource::<{handler_id}.Arn>:*]",
+                reason=(
+                    "CDK's provider framework may invoke the tuning-job handler alone, and adds "
+                    "the ':*' pattern only to cover that handler's versions and aliases."
+                ),
+            )
+        )
+
         self._arn_prefix: str | None = None
+        self._nag_prefix = ""
+        self._patterns: dict[str, tuple[str, str]] = {}
+        self._acknowledged: set[str] = set()
+        self._handler_validations: Validations | None = None
         self._granted: dict[str, set[str]] = {}
         self._statements: dict[str, iam.PolicyStatement] = {}
         self._tables: set[int] = set()
@@ -107,9 +159,7 @@ class TuningJobProvider(Construct):
 
     @property
     def role(self) -> iam.IRole:
-        role = self.handler.role
-        assert role is not None
-        return role
+        return self.handler_role
 
     # ------------------------------------------------------------------ permissions
     #
@@ -125,7 +175,27 @@ class TuningJobProvider(Construct):
                 f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:"
                 "hyper-parameter-tuning-job/"
             )
+            # The same prefix as cdk-nag prints it: a pseudo parameter as ``<AWS::Name>``,
+            # a value known at synth as itself.
+            partition, region, account = (
+                f"<{pseudo}>" if Token.is_unresolved(value) else value
+                for value, pseudo in (
+                    (stack.partition, "AWS::Partition"),
+                    (stack.region, "AWS::Region"),
+                    (stack.account, "AWS::AccountId"),
+                )
+            )
+            self._nag_prefix = (
+                f"arn:{partition}:sagemaker:{region}:{account}:hyper-parameter-tuning-job/"
+            )
         return self._arn_prefix + name
+
+    def generated_names_arn(self, prefix: str) -> str:
+        """The ARN pattern of the jobs the handler names ``<prefix>-<10 hex>`` at deploy."""
+        name = f"{prefix}-*"
+        arn = self.tuning_job_arn(name)
+        self._patterns[arn] = (self._nag_prefix + name, prefix)
+        return arn
 
     def allow_jobs(self, arns: Sequence[str]) -> None:
         """Launch, describe, tag and stop the jobs behind these ARNs (or ARN patterns)."""
@@ -164,6 +234,7 @@ class TuningJobProvider(Construct):
         if not new:
             return
         granted.update(new)
+        self._acknowledge_patterns(new)
         statement = self._statements.get(key)
         if statement is None:
             statement = iam.PolicyStatement(
@@ -173,6 +244,38 @@ class TuningJobProvider(Construct):
             self.handler.add_to_role_policy(statement)
         else:
             statement.add_resources(*new)
+
+    def _acknowledge_patterns(self, arns: Sequence[str]) -> None:
+        """Acknowledge cdk-nag's wildcard finding for each generated-names pattern in ``arns``.
+
+        A job given no ``job_name`` is named ``<prefix>-<10 hex>`` by the handler at deploy,
+        so its statement can only name ``<prefix>-*`` (see :meth:`generated_names_arn`).
+        Each pattern is acknowledged on the handler's role alone, by the exact finding id
+        cdk-nag gives it; any other wildcard is left for cdk-nag to report.
+        """
+        acknowledgments = []
+        for arn in arns:
+            if "*" not in arn or arn in self._acknowledged:
+                continue
+            pattern = _pattern(self, arn)
+            if pattern is None:
+                continue
+            self._acknowledged.add(arn)
+            rendered, prefix = pattern
+            acknowledgments.append(
+                Acknowledgment(
+                    id=f"{NAG_WILDCARD_RULE}[Resource::{rendered}]",
+                    reason=(
+                        f"Tuning jobs given no job_name are named at deploy as '{prefix}-' plus "
+                        "10 hex digits the handler generates, so the policy can name them only "
+                        f"by the pattern '{prefix}-*'."
+                    ),
+                )
+            )
+        if acknowledgments:
+            if self._handler_validations is None:
+                self._handler_validations = Validations.of(self.handler_role)
+            self._handler_validations.acknowledge(*acknowledgments)
 
     # ------------------------------------------------------------------ synth helpers
 
@@ -186,3 +289,39 @@ class TuningJobProvider(Construct):
             cached = canonical_json(self.stack.resolve(text))
             self._resolved[text] = cached
         return cached
+
+
+def _function_role(
+    scope: Construct, construct_id: str, log_group: logs.LogGroup, description: str
+) -> iam.Role:
+    """A Lambda function's role that may write only to ``log_group``, nothing else yet."""
+    return iam.Role(
+        scope,
+        construct_id,
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=description,
+        inline_policies={
+            "Logs": iam.PolicyDocument(
+                statements=[
+                    iam.PolicyStatement(
+                        actions=list(LOG_ACTIONS), resources=[log_group.log_group_arn]
+                    )
+                ]
+            )
+        },
+    )
+
+
+def _pattern(provider: TuningJobProvider, arn: str) -> tuple[str, str] | None:
+    """How cdk-nag prints the ARN pattern of generated job names, and the names' prefix.
+
+    A warm-start parent may live in another stack, whose provider built its pattern.
+    """
+    known = provider._patterns.get(arn)
+    if known is not None:
+        return known
+    for other in list(_PROVIDERS.values()):
+        known = other._patterns.get(arn)
+        if known is not None:
+            return known
+    return None

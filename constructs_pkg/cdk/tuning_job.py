@@ -443,7 +443,7 @@ class TuningJob(TuningJobBase):
     def _own_arns(self, job_name: str | None) -> list[str]:
         arn = self.provider.tuning_job_arn
         if not job_name:
-            return [arn(f"{name_prefix(self._construct_id)}-*")]
+            return [self.provider.generated_names_arn(name_prefix(self._construct_id))]
         if is_unresolved(job_name) or not isinstance(job_name, str):
             return [arn(str(job_name))]
         # Whether SageMaker lower-cases the name inside the ARN is not documented.

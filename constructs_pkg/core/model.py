@@ -325,7 +325,7 @@ class TrainingDefinition:
 
     role: str
     output_path: str
-    inputs: tuple[Channel, ...] = ()
+    inputs: Sequence[Channel] = ()
     image_uri: str | None = None
     algorithm_name: str | None = None
     instance_type: str = "ml.m5.xlarge"
@@ -333,7 +333,7 @@ class TrainingDefinition:
     volume_size_gb: int = 30
     max_runtime_seconds: int = 86_400
     static_hyperparameters: Mapping[str, HyperparameterValue] = field(default_factory=dict)
-    metric_definitions: tuple[MetricDefinition, ...] = ()
+    metric_definitions: Sequence[MetricDefinition] = ()
     input_mode: InputMode = InputMode.FILE
     environment: Mapping[str, str] = field(default_factory=dict)
     vpc: VpcConfig | None = None

@@ -121,7 +121,9 @@ def test_imported_parent_is_named_in_the_spec_and_policy() -> None:
         "Effect": "Allow",
         "Resource": f"{arn}caltech-baseline-2025",
     } in statements
-    manage = next(s for s in statements if "sagemaker:CreateHyperParameterTuningJob" in s["Action"])
+    manage = next(
+        s for s in statements if "sagemaker:CreateHyperParameterTuningJob" in s["Action"]
+    )
     assert sorted(manage["Resource"]) == [f"{arn}parent-*", f"{arn}transfer-*"]
     assert "sagemaker:DescribeHyperParameterTuningJob" in manage["Action"]
 
