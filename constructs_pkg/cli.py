@@ -7,7 +7,7 @@
   jobs deploying the change's ``cdk.out`` over the base's launches, replaces, stops or
   re-tags (see :mod:`constructs_pkg.plan`).
 
-No command contacts AWS. Exit status: 0 when no error was found, 1 when the request
+No other command contacts AWS. Exit status: 0 when no error was found, 1 when the request
 has errors, 2 when the input cannot be read.
 """
 
@@ -18,17 +18,21 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from constructs_pkg.core.findings import RuleContext, Severity
+from constructs_pkg.core.findings import Finding, RuleContext, Severity
 from constructs_pkg.core.model import TuningJobDefinition
-from constructs_pkg.core.rules import RULES, check_definition
+from constructs_pkg.core.rules import CONSTRUCT_RULES, RULES, ParentJob, check_job
+from constructs_pkg.core.servicemodel import validate_request
 from constructs_pkg.core.structure import structure_findings
 from constructs_pkg.plan import AssemblyError, plan_assemblies
 
 
 def _rules(_: argparse.Namespace) -> int:
-    for rule_id in sorted(RULES, key=_rule_order):
-        print(f"{rule_id:<5} {RULES[rule_id].summary}")
+    summaries = {rule_id: rule.summary for rule_id, rule in RULES.items()}
+    summaries.update(CONSTRUCT_RULES)
+    for rule_id in sorted(summaries, key=_rule_order):
+        print(f"{rule_id:<5} {summaries[rule_id]}")
     return 0
 
 
@@ -39,32 +43,62 @@ def _rule_order(rule_id: str) -> tuple[str, int]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    path = Path(args.request)
+    source = "standard input" if args.request == "-" else args.request
     try:
-        request = json.loads(path.read_text(encoding="utf-8"))
+        text = sys.stdin.read() if args.request == "-" else Path(args.request).read_text("utf-8")
+        request = json.loads(text)
     except (OSError, ValueError) as exc:
-        print(f"constructs-pkg: cannot read {path}: {exc}", file=sys.stderr)
+        print(f"constructs-pkg: cannot read {source}: {exc}", file=sys.stderr)
         return 2
     if not isinstance(request, dict):
-        print(f"constructs-pkg: {path} must hold a JSON object", file=sys.stderr)
+        print(f"constructs-pkg: {source} must hold a JSON object", file=sys.stderr)
         return 2
 
-    definition = TuningJobDefinition.from_api(request)
     ctx = RuleContext(
         max_training_jobs_quota=args.max_training_jobs_quota,
         max_parallel_jobs_quota=args.max_parallel_jobs_quota,
     )
-    findings = structure_findings(definition) or check_definition(
-        definition,
-        ctx,
-        job_name=request.get("HyperParameterTuningJobName"),
-        tags={t.get("Key", ""): t.get("Value", "") for t in request.get("Tags", [])},
-    )
+    findings = check_request(request, ctx)
     for finding in findings:
         print(f"{finding.severity.value}: {finding.format()}")
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
-    print(f"{errors} error(s), {len(findings) - errors} warning(s) in {path}")
+    print(f"{errors} error(s), {len(findings) - errors} warning(s) in {source}")
     return 1 if errors else 0
+
+
+def check_request(request: dict[str, Any], ctx: RuleContext) -> list[Finding]:
+    """Every finding for a raw request: the service model on the request as written (so
+    unknown fields and wrong types are caught), then the cross-field and warm-start rules
+    wherever the request can be read as a definition. Parents are known by name only."""
+    findings = validate_request(request, ctx)
+    try:
+        definition = TuningJobDefinition.from_api(request)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return findings  # too malformed to read; the field findings say why
+    if structure_findings(definition):
+        return findings
+    tags = request.get("Tags")
+    tag_map = (
+        {t["Key"]: t["Value"] for t in tags if isinstance(t, dict) and "Key" in t and "Value" in t}
+        if isinstance(tags, list)
+        else None
+    )
+    parents = [
+        ParentJob(name=name, label=name)
+        for name in (definition.warm_start.parents if definition.warm_start else ())
+    ]
+    name = request.get("HyperParameterTuningJobName")
+    rules = check_job(definition, parents, ctx, job_name=name, tags=tag_map)
+    covered = {f.field for f in rules if f.rule_id in ("W1", "W3")}
+    own = [f for f in findings if f.field not in covered]
+    return own + [f for f in rules if not f.rule_id.startswith("F-")]
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -94,17 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
         "it) with the rules that run at synth. Warm-start rules that need the parents' "
         "definitions run at deploy and are not checked here.",
     )
-    check.add_argument("request", help="path to the request JSON file")
+    check.add_argument("request", help="path to the request JSON file, or - for standard input")
     defaults = RuleContext()
     check.add_argument(
         "--max-training-jobs-quota",
-        type=int,
+        type=_positive,
         default=defaults.max_training_jobs_quota,
         help="training jobs per tuning job allowed in the account (default %(default)s)",
     )
     check.add_argument(
         "--max-parallel-jobs-quota",
-        type=int,
+        type=_positive,
         default=defaults.max_parallel_jobs_quota,
         help="parallel training jobs allowed in the account (default %(default)s)",
     )
@@ -121,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("base", help="the base branch's cloud assembly (a cdk.out directory)")
     plan.add_argument("change", help="the change's cloud assembly (a cdk.out directory)")
     plan.set_defaults(run=_plan)
+
     return parser
 
 

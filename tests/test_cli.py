@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from constructs_pkg.core.model import (
     TrainingDefinition,
     TuningJobDefinition,
 )
-from constructs_pkg.core.rules import RULES
+from constructs_pkg.core.rules import CONSTRUCT_RULES, RULES
 
 IMAGE = "811284229777.dkr.ecr.us-east-1.amazonaws.com/image-classification:1"
 
@@ -43,7 +44,7 @@ def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules"]) == 0
 
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == len(RULES)
+    assert len(lines) == len(RULES) + len(CONSTRUCT_RULES)
     assert any(line.startswith("R7 ") and "Logarithmic" in line for line in lines)
 
 
@@ -79,3 +80,35 @@ def test_check_rejects_unreadable_input(
 
     assert main(["check", str(path)]) == 2
     assert capsys.readouterr().err == f"constructs-pkg: {path} must hold a JSON object\n"
+
+
+def test_check_reports_malformed_requests_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Unknown fields and wrongly shaped objects are findings on the request as written."""
+    bad = request()
+    bad["InstanceCnt"] = 2
+    bad["Tags"] = {"team": "ml"}
+    bad["TrainingJobDefinition"] = "ml.m5.xlarge"
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(bad))
+
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[:-1] == [
+        "error: [F-TYPE] `training`: must be an object; got 'ml.m5.xlarge'",
+        "error: [F-TYPE] `tags`: must be a list; got {'team': 'ml'}",
+        "error: [F-TYPE] `InstanceCnt`: is not a field SageMaker knows",
+    ]
+
+
+def test_check_reads_standard_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-` reads the request from standard input."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(request())))
+
+    assert main(["check", "-"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "0 error(s), 0 warning(s) in standard input"
+    )

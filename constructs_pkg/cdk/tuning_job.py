@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +52,9 @@ WARNING_PREFIX = "constructs_pkg"
 
 QUOTA_CONTEXT_TRAINING_JOBS = "constructs_pkg:maxTrainingJobsQuota"
 QUOTA_CONTEXT_PARALLEL_JOBS = "constructs_pkg:maxParallelJobsQuota"
+
+_FIXED_NAMES: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+"""Fixed job names seen in each app (lower case -> construct path)."""
 
 _REMOVAL_BEHAVIOUR = {RemovalPolicy.DESTROY: "stop", RemovalPolicy.RETAIN: "retain"}
 
@@ -240,10 +245,20 @@ class TuningJob(TuningJobBase):
         self.warm_start = warm_start
         self.tags = dict(tags) if isinstance(tags, Mapping) else {}
         stack = Stack.of(self)
+        findings: list[Finding] = list(_tag_findings(tags))
+        if lineage is not None and not isinstance(lineage, LineageTable):
+            findings.append(
+                Finding(
+                    "F-TYPE",
+                    Severity.ERROR,
+                    "lineage",
+                    f"must be a LineageTable construct; got a {type(lineage).__name__}",
+                )
+            )
+            lineage = None
         self.lineage = lineage or LineageTable.default_for(stack)
         self.provider = TuningJobProvider.of(stack)
 
-        findings: list[Finding] = []
         parents = self._parents(warm_start, findings)
         self.parents: tuple[TuningJobBase, ...] = tuple(parents)
         self._definition = TuningJobDefinition(
@@ -275,6 +290,7 @@ class TuningJob(TuningJobBase):
                     f"must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN; got {removal_policy}",
                 )
             )
+        findings.extend(self._unique_name(job_name, parents))
         findings.extend(self._check(job_name, parents))
         self._report(findings)
 
@@ -308,21 +324,32 @@ class TuningJob(TuningJobBase):
         scope: Construct,
         construct_id: str,
         *,
-        warm_start_type: WarmStartType = WarmStartType.IDENTICAL_DATA_AND_ALGORITHM,
+        warm_start_type: WarmStartType | None = None,
         additional_parents: Sequence[TuningJobBase] = (),
         **overrides: Any,
     ) -> TuningJob:
         """A warm-start child of this job: the same settings, any of them overridden.
 
+        By default the child warm-starts from this job (and ``additional_parents``) with
+        ``warm_start_type``, ``IdenticalDataAndAlgorithm`` unless given. Passing
+        ``warm_start`` instead replaces that whole choice: the child then warm-starts from
+        exactly the parents it names, so name this job there too if it should be one.
+
         Ranges, static hyperparameters (through ``training``), the budget and every other
         keyword of :class:`TuningJob` may be overridden; the child is then checked against
-        this job by the warm-start rules like any other child. ``job_name`` is never
+        its parents by the warm-start rules like any other child. ``job_name`` is never
         inherited, since names are unique.
         """
+        if "warm_start" in overrides and (warm_start_type is not None or additional_parents):
+            raise TypeError(
+                "derive() takes either warm_start, or warm_start_type and "
+                "additional_parents, not both"
+            )
         props = {k: v for k, v in self._props.items() if k not in ("job_name", "warm_start")}
         props.update(overrides)
         if "warm_start" not in overrides:
-            props["warm_start"] = WarmStart(warm_start_type, (self, *additional_parents))
+            kind = warm_start_type or WarmStartType.IDENTICAL_DATA_AND_ALGORITHM
+            props["warm_start"] = WarmStart(kind, (self, *additional_parents))
         return TuningJob(scope, construct_id, **props)
 
     # ------------------------------------------------------------------ checks
@@ -343,7 +370,26 @@ class TuningJob(TuningJobBase):
             return []
         parents: list[TuningJobBase] = []
         for index, parent in enumerate(warm_start.parents):
-            if isinstance(parent, TuningJobBase):
+            # A name listed twice is rule W3's to find; a construct listed twice has no name
+            # yet (it is a token), so it is found here by identity.
+            if (
+                isinstance(parent, TuningJobBase)
+                and not parent.is_imported
+                and any(parent is p for p in parents)
+            ):
+                first = next(i for i, p in enumerate(warm_start.parents) if p is parent)
+                findings.append(
+                    Finding(
+                        "W3",
+                        Severity.ERROR,
+                        f"warm_start.parents[{index}]",
+                        f"{parent.construct_path} is listed twice: `warm_start.parents[{first}]` "
+                        "names the same job. Remove one of them.",
+                    )
+                )
+                parents.append(parent)
+            elif isinstance(parent, TuningJobBase):
+                findings.extend(self._same_environment(parent, index))
                 parents.append(parent)
             else:
                 findings.append(
@@ -356,6 +402,66 @@ class TuningJob(TuningJobBase):
                     )
                 )
         return parents
+
+    def _unique_name(
+        self, job_name: str | None, parents: Sequence[TuningJobBase]
+    ) -> list[Finding]:
+        """A fixed name is used once in the app, and is not a parent's name (N1).
+
+        SageMaker compares names case-insensitively and never reuses one, so a second job
+        under the same name would fail at deploy.
+        """
+        if not isinstance(job_name, str) or not job_name or is_unresolved(job_name):
+            return []
+        key = job_name.lower()
+        for parent in parents:
+            if isinstance(parent.job_name, str) and parent.job_name.lower() == key:
+                return [
+                    Finding(
+                        "N1",
+                        Severity.ERROR,
+                        "job_name",
+                        f"{job_name!r} is also the name of its warm-start parent "
+                        f"{parent.construct_path}; a job cannot warm-start from itself.",
+                    )
+                ]
+        names = _FIXED_NAMES.setdefault(self.node.root, {})
+        first = names.setdefault(key, self.construct_path)
+        if first == self.construct_path:
+            return []
+        return [
+            Finding(
+                "N1",
+                Severity.ERROR,
+                "job_name",
+                f"{job_name!r} is already the name of {first}; tuning-job names are unique "
+                "per account and Region (case-insensitively), so give each job its own.",
+            )
+        ]
+
+    def _same_environment(self, parent: TuningJobBase, index: int) -> list[Finding]:
+        """A parent of this app must live in this job's account and Region (W3)."""
+        if parent.is_imported:
+            return []  # a name is looked up in the child's own account and Region
+        mine, theirs = self.provider.stack, Stack.of(parent)
+        problems = []
+        for what, here, there in (
+            ("account", mine.account, theirs.account),
+            ("Region", mine.region, theirs.region),
+        ):
+            if not is_unresolved(here) and not is_unresolved(there) and here != there:
+                problems.append(f"{what} {there!r}, not {here!r}")
+        if not problems:
+            return []
+        return [
+            Finding(
+                "W3",
+                Severity.ERROR,
+                f"warm_start.parents[{index}]",
+                f"{parent.construct_path} is in {' and '.join(problems)}: SageMaker finds "
+                "warm-start parents by name in the child's own account and Region only.",
+            )
+        ]
 
     def _context(self) -> RuleContext:
         training_quota = self.provider.context_value(QUOTA_CONTEXT_TRAINING_JOBS)
@@ -415,7 +521,8 @@ class TuningJob(TuningJobBase):
     ) -> dict[str, Any]:
         # A definition with errors never reaches a template (synth fails first), and may
         # not even render; its spec is left empty.
-        spec = definition_spec(self._definition) if spec_ok else {}
+        # Keys sorted at every level (the Spec property's JSON is canonical), tokens kept.
+        spec = json.loads(canonical_json(definition_spec(self._definition))) if spec_ok else {}
         warm = self._definition.warm_start if spec_ok else None
 
         # The readable hash covers the spec with every token as the CloudFormation expression
@@ -467,3 +574,17 @@ def _map_strings(value: Any, change: Callable[[str], str]) -> Any:
     if isinstance(value, list | tuple):
         return [_map_strings(v, change) for v in value]
     return value
+
+
+def _tag_findings(tags: object) -> list[Finding]:
+    """Tags must be a mapping; its keys and values are checked against the service model."""
+    if tags is None or isinstance(tags, Mapping):
+        return []
+    return [
+        Finding(
+            "F-TYPE",
+            Severity.ERROR,
+            "tags",
+            f"must be a mapping of tag key to value; got a {type(tags).__name__}",
+        )
+    ]

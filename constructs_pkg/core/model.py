@@ -27,6 +27,8 @@ from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any, TypeAlias, cast
 
+from constructs_pkg.core.findings import looks_like_token
+
 SCHEMA_VERSION = 1
 """Version of the canonical spec that travels in the custom resource's properties."""
 
@@ -117,7 +119,9 @@ def render_value(value: object) -> object:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else value
+        # NaN and infinities become text ("nan", "inf"), which the range rules reject and
+        # which, unlike the floats themselves, JSON can carry.
+        return repr(value)
     if isinstance(value, StrEnum):
         return value.value
     return value
@@ -183,7 +187,7 @@ class IntegerRange:
 
 def _integer_bound(value: object) -> object:
     """An integral float bound (``2.0``) of an integer range renders as an integer (``"2"``)."""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and not looks_like_token(value):
         return str(int(value))
     return render_value(value)
 
@@ -370,9 +374,8 @@ class TrainingDefinition:
         if self.algorithm_name is not None:
             algorithm["AlgorithmName"] = self.algorithm_name
         if self.metric_definitions:
-            algorithm["MetricDefinitions"] = [
-                m.to_api() for m in sorted(self.metric_definitions, key=_metric_sort_key)
-            ]
+            # The user's order is kept, so a finding's index names the definition they wrote.
+            algorithm["MetricDefinitions"] = [m.to_api() for m in self.metric_definitions]
 
         resource: dict[str, object] = {
             "InstanceType": self.instance_type,
@@ -406,12 +409,16 @@ class TrainingDefinition:
             definition["VpcConfig"] = self.vpc.to_api()
         if self.environment:
             definition["Environment"] = dict(sorted(self.environment.items()))
-        if self.enable_network_isolation:
-            definition["EnableNetworkIsolation"] = True
-        if self.enable_inter_container_traffic_encryption:
-            definition["EnableInterContainerTrafficEncryption"] = True
-        if self.use_spot_instances:
-            definition["EnableManagedSpotTraining"] = True
+        # Flags are sent unless False; a value that is not a bool (the text "false", say)
+        # is sent as it is, so the service-model check reports it instead of it reading true.
+        flags = {
+            "EnableNetworkIsolation": self.enable_network_isolation,
+            "EnableInterContainerTrafficEncryption": self.enable_inter_container_traffic_encryption,
+            "EnableManagedSpotTraining": self.use_spot_instances,
+        }
+        for key, flag in flags.items():
+            if flag is not False:
+                definition[key] = flag
         if self.checkpoint_s3_uri is not None:
             definition["CheckpointConfig"] = {"S3Uri": self.checkpoint_s3_uri}
         if self.retry_attempts is not None:
@@ -497,7 +504,9 @@ class CompletionCriteria:
             }
         if self.complete_on_convergence is not None:
             criteria["ConvergenceDetected"] = {
-                "CompleteOnConvergence": "Enabled" if self.complete_on_convergence else "Disabled"
+                "CompleteOnConvergence": _CONVERGENCE.get(
+                    self.complete_on_convergence, self.complete_on_convergence
+                )
             }
         return criteria
 
@@ -597,7 +606,8 @@ class TuningJobDefinition:
         if self.warm_start is not None:
             request["WarmStartConfig"] = self.warm_start.to_api()
         if tags:
-            request["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+            ordered = sorted(tags.items(), key=lambda item: str(item[0]))
+            request["Tags"] = [{"Key": k, "Value": v} for k, v in ordered]
         return request
 
     # ---- reading back
@@ -635,7 +645,7 @@ class TuningJobDefinition:
                 if hyperband is not None
                 else None
             ),
-            completion=CompletionCriteria.from_api(completion) if completion else None,
+            completion=CompletionCriteria.from_api(completion) if completion is not None else None,
             random_seed=config.get("RandomSeed"),
             warm_start=(
                 WarmStartConfig(
@@ -738,8 +748,7 @@ def _as_tuple(value: Any) -> Any:
     return value
 
 
-def _metric_sort_key(metric: MetricDefinition) -> str:
-    return str(metric.name)
+_CONVERGENCE: dict[object, object] = {True: "Enabled", False: "Disabled"}
 
 
 def _enum(kind: type[StrEnum], value: object) -> Any:

@@ -167,6 +167,12 @@ class Rule:
 
 RULES: dict[str, Rule] = {}
 
+CONSTRUCT_RULES: dict[str, str] = {
+    "T9": "The removal policy is RemovalPolicy.DESTROY or RemovalPolicy.RETAIN.",
+    "N1": "A fixed job name is used once in the app and is not a warm-start parent's name.",
+}
+"""Rules that need the CDK app itself, checked by the ``TuningJob`` construct only."""
+
 
 def definition_rule(rule_id: str, summary: str) -> Callable[[DefinitionCheck], DefinitionCheck]:
     def register(check: DefinitionCheck) -> DefinitionCheck:
@@ -295,6 +301,11 @@ def check_job(
 
 
 # --------------------------------------------------------------------------- value helpers
+
+
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: "an Integer", "a Continuous"."""
+    return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
 
 def _whole(value: object) -> int | None:
@@ -446,7 +457,7 @@ def hyperparameter_is_static_or_tunable(
             yield error(
                 "R4",
                 f"training.static_hyperparameters[{name!r}]",
-                f"`{name}` is both a static hyperparameter and a {kind} range; a "
+                f"`{name}` is both a static hyperparameter and {_a(kind)} range; a "
                 "hyperparameter is either static or tunable. Remove it from "
                 "`static_hyperparameters`, or drop its range.",
             )
@@ -770,7 +781,7 @@ def grid_search_is_categorical(
         yield error(
             "S5",
             f"ranges[{name!r}]",
-            f"The Grid strategy searches only Categorical ranges; got a {value.kind} range. "
+            f"The Grid strategy searches only Categorical ranges; got {_a(value.kind)} range. "
             "List the values to try in a CategoricalRange, or use another strategy.",
         )
     categorical = [v for v in definition.ranges.values() if isinstance(v, CategoricalRange)]
@@ -1351,7 +1362,7 @@ def range_types_match_parents(
                     "W8",
                     f"ranges[{name!r}]",
                     f"Warm start keeps each tunable hyperparameter's type; `{name}` is a "
-                    f"{before.kind} range in parent {parent.label!r} and a {value.kind} range "
+                    f"{before.kind} range in parent {parent.label!r} and {_a(value.kind)} range "
                     f"here. Use a {before.kind} range, or make `{name}` static.",
                 )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -180,6 +181,9 @@ class _Walker:
             noun = "a whole number" if integral else "a number"
             self.report("F-TYPE", path, f"must be {noun}; got {_show(value)}")
             return
+        if isinstance(value, float) and not math.isfinite(value):
+            self.report("F-RANGE", path, f"must be a finite number; got {value}")
+            return
         low = shape.metadata.get("min")
         high = shape.metadata.get("max")
         if (low is not None and value < low) or (high is not None and value > high):
@@ -290,6 +294,12 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
     ("TrainingJobDefinition.Environment", "training.environment"),
     ("TrainingJobDefinition.CheckpointConfig.S3Uri", "training.checkpoint_s3_uri"),
     ("TrainingJobDefinition.RetryStrategy.MaximumRetryAttempts", "training.retry_attempts"),
+    ("TrainingJobDefinition.EnableManagedSpotTraining", "training.use_spot_instances"),
+    ("TrainingJobDefinition.EnableNetworkIsolation", "training.enable_network_isolation"),
+    (
+        "TrainingJobDefinition.EnableInterContainerTrafficEncryption",
+        "training.enable_inter_container_traffic_encryption",
+    ),
     ("TrainingJobDefinition", "training"),
     ("WarmStartConfig.ParentHyperParameterTuningJobs", "warm_start.parents"),
     ("WarmStartConfig.WarmStartType", "warm_start.type"),

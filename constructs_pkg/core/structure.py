@@ -9,6 +9,7 @@ Rule id: ``F-TYPE``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -116,6 +117,13 @@ def _mapping(field: str, value: object, kinds: tuple[type, ...]) -> Iterator[Fin
             yield _finding(f"{field}[{key!r}]", "keyed by a string", key)
         elif not isinstance(item, kinds):
             yield _finding(f"{field}[{key!r}]", f"a {names}", item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            yield Finding(
+                RULE_ID,
+                Severity.ERROR,
+                f"{field}[{key!r}]",
+                f"must be a finite number; got {item}",
+            )
 
 
 def _sequence(field: str, value: object, kind: type, expected: str) -> Iterator[Finding]:

@@ -17,6 +17,7 @@ from constructs_pkg import (
     Strategy,
     TuningJob,
     WarmStart,
+    WarmStartType,
 )
 from constructs_pkg.cdk.tuning_job import RESOURCE_TYPE
 from constructs_pkg.core.model import definition_from_spec
@@ -346,3 +347,100 @@ def test_too_many_and_duplicate_parents_are_reported_once_each() -> None:
         "`warm_start.parents[1]` names the same job (SageMaker compares job names "
         "case-insensitively). Remove one of them.",
     ]
+
+
+def test_the_same_parent_twice_is_an_error() -> None:
+    """W3: a parent construct listed twice is caught, not only a name listed twice."""
+    stack = new_stack()
+    parent = job(stack, "Parent")
+    parent.derive(stack, "Child", additional_parents=[parent])
+
+    assert synth_errors(stack) == [
+        "[Jobs/Child] [W3] `warm_start.parents[1]`: Jobs/Parent is listed twice: "
+        "`warm_start.parents[0]` names the same job. Remove one of them."
+    ]
+
+
+def test_a_parent_in_another_region_is_an_error() -> None:
+    """W3: SageMaker looks parents up in the child's own account and Region only."""
+    app = cdk.App()
+    east = cdk.Stack(app, "East", env=cdk.Environment(account="123456789012", region="us-east-1"))
+    west = cdk.Stack(app, "West", env=cdk.Environment(account="123456789012", region="eu-west-1"))
+    parent = job(east, "Parent")
+    parent.derive(west, "Child")
+
+    assert synth_errors(west) == [
+        "[West/Child] [W3] `warm_start.parents[0]`: East/Parent is in Region 'us-east-1', not "
+        "'eu-west-1': SageMaker finds warm-start parents by name in the child's own account "
+        "and Region only."
+    ]
+
+
+def test_fixed_names_are_unique_in_the_app() -> None:
+    """N1: two jobs with the same fixed name (case aside) would collide at deploy."""
+    stack = new_stack()
+    job(stack, "First", job_name="churn-tuning")
+    job(stack, "Second", job_name="Churn-Tuning")
+    earlier = TuningJob.from_tuning_job_name(stack, "Earlier", "churn-base")
+    job(stack, "Third", job_name="churn-base", warm_start=WarmStart.transfer_learning(earlier))
+
+    assert synth_errors(stack) == [
+        "[Jobs/Second] [N1] `job_name`: 'Churn-Tuning' is already the name of Jobs/First; "
+        "tuning-job names are unique per account and Region (case-insensitively), so give "
+        "each job its own.",
+        "[Jobs/Third] [N1] `job_name`: 'churn-base' is also the name of its warm-start parent "
+        "Jobs/Earlier; a job cannot warm-start from itself.",
+    ]
+
+
+def test_lineage_of_the_wrong_type_is_an_error() -> None:
+    """A table name where a LineageTable belongs is reported, not a traceback."""
+    stack = new_stack()
+    job(stack, lineage="my-table")
+
+    assert synth_errors(stack) == [
+        "[Jobs/Job] [F-TYPE] `lineage`: must be a LineageTable construct; got a str"
+    ]
+
+
+def test_non_finite_numbers_are_errors_not_crashes() -> None:
+    """NaN and infinities fail synth with the field, and synth keeps working after."""
+    stack = new_stack()
+    job(stack, "Job", training=training(static_hyperparameters={"alpha": float("inf")}))
+    job(stack, "Range", ranges={"lr": ContinuousRange(float("nan"), 0.1)})
+
+    errors = synth_errors(stack)
+
+    assert (
+        "[Jobs/Job] [F-TYPE] `training.static_hyperparameters['alpha']`: must be a finite "
+        "number; got inf" in errors
+    )
+    assert any(e.startswith("[Jobs/Range] [R5] `ranges['lr'].min`") for e in errors)
+    assert synth_errors(new_stack()) == []
+
+
+def test_derive_takes_warm_start_or_its_parts_not_both() -> None:
+    """derive(warm_start=..., warm_start_type=...) is ambiguous and refused at the call."""
+    stack = new_stack()
+    parent = job(stack, "Parent")
+
+    with pytest.raises(TypeError, match="either warm_start, or warm_start_type"):
+        parent.derive(
+            stack,
+            "Child",
+            warm_start_type=WarmStartType.TRANSFER_LEARNING,
+            warm_start=WarmStart.identical_data_and_algorithm(parent),
+        )
+
+
+def test_spec_property_has_sorted_keys() -> None:
+    """The Spec JSON is canonical: keys sorted at every level."""
+    stack = new_stack()
+    job(stack)
+
+    template = Template.from_stack(stack).to_json()
+    props = resource_properties(
+        next(iter(custom_resources(template, RESOURCE_TYPE).values())), physical_ids(template)
+    )
+    spec = props["Spec"]
+    assert spec == json.dumps(json.loads(spec), sort_keys=True, separators=(",", ":"))

@@ -123,11 +123,14 @@ class TestRenderValue:
         assert render_value(value) == rendered
 
     def test_unsupported_value_is_kept_for_the_rules(self) -> None:
-        """GIVEN None or a non-finite float THEN render_value returns it unchanged."""
-        infinite = float("inf")
-
+        """GIVEN None THEN render_value returns it unchanged, for the rules to report."""
         assert render_value(None) is None
-        assert render_value(infinite) == infinite
+
+    def test_non_finite_float_becomes_text_json_can_carry(self) -> None:
+        """GIVEN NaN or an infinity THEN it renders as text, never as a bare float."""
+        assert render_value(float("inf")) == "inf"
+        assert render_value(float("-inf")) == "-inf"
+        assert render_value(float("nan")) == "nan"
 
     def test_numbers_compare_by_value(self) -> None:
         """GIVEN 1e-3, "0.001" and 0.001 THEN they share one canonical value, unlike text."""

@@ -1,0 +1,1 @@
+"""Property-based tests: generated valid definitions, and single-constraint mutations of them."""
