@@ -81,6 +81,7 @@ format: $(VENV_STAMP)
 BENCH_ARGS ?=
 bench: $(VENV_STAMP) $(NODE_STAMP)
 	$(SYNTH_ENV) $(PY) benchmarks/synth_overhead.py $(BENCH_ARGS)
+	$(SYNTH_ENV) $(PY) benchmarks/cdk_synth.py $(BENCH_ARGS)
 	$(PY) benchmarks/rule_check.py $(BENCH_ARGS)
 	$(PY) benchmarks/handler_import.py $(BENCH_ARGS)
 	$(SYNTH_ENV) $(PY) benchmarks/aws_calls.py $(BENCH_ARGS)
