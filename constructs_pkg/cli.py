@@ -6,6 +6,8 @@
 * ``constructs-pkg plan BASE_ASSEMBLY CHANGE_ASSEMBLY`` prints, in Markdown, which tuning
   jobs deploying the change's ``cdk.out`` over the base's launches, replaces, stops or
   re-tags (see :mod:`constructs_pkg.plan`).
+* ``constructs-pkg lineage show|waiting|export`` reads a lineage table (see
+  :mod:`constructs_pkg.lineage_cli`); it is the only command that contacts AWS.
 
 No other command contacts AWS. Exit status: 0 when no error was found, 1 when the request
 has errors, 2 when the input cannot be read.
@@ -25,6 +27,7 @@ from constructs_pkg.core.model import TuningJobDefinition
 from constructs_pkg.core.rules import CONSTRUCT_RULES, RULES, ParentJob, check_job
 from constructs_pkg.core.servicemodel import validate_request
 from constructs_pkg.core.structure import structure_findings
+from constructs_pkg.lineage_cli import add_lineage_commands
 from constructs_pkg.plan import AssemblyError, plan_assemblies
 
 
@@ -156,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("change", help="the change's cloud assembly (a cdk.out directory)")
     plan.set_defaults(run=_plan)
 
+    add_lineage_commands(commands)
     return parser
 
 

@@ -5,5 +5,8 @@ package, and nothing else: no ``aws_cdk``, no dependency beyond the boto3 and bo
 the Lambda Python runtime. Importing any module here creates no client and loads no
 service model; that happens on the first event.
 
-Entry point: :func:`constructs_pkg.runtime.handler.on_event`.
+Entry points: :func:`constructs_pkg.runtime.handler.on_event` (the custom resource, behind
+the Provider framework) and :func:`constructs_pkg.runtime.events.on_event` (EventBridge:
+SageMaker tuning-job state changes and the scheduled sweep, which launch waiting jobs and
+keep lineage records current). :mod:`constructs_pkg.runtime.queries` reads the lineage.
 """

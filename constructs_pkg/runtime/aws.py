@@ -8,7 +8,8 @@ while a new role or bucket policy propagates are retried by :class:`PropagationR
 Validation errors are never retried.
 
 Endpoints come from the environment as boto3 reads them (``AWS_ENDPOINT_URL_SAGEMAKER``,
-``AWS_ENDPOINT_URL_DYNAMODB``), which is how tests point the handler at local servers.
+``AWS_ENDPOINT_URL_DYNAMODB``, ``AWS_ENDPOINT_URL_SNS``), which is how tests point the
+handlers at local servers.
 """
 
 from __future__ import annotations
@@ -69,6 +70,11 @@ def dynamodb_client() -> DynamoDBClient:
         "dynamodb", lambda session: session.client("dynamodb", config=client_config())
     )
     return client
+
+
+def sns_client() -> Any:
+    """The SNS client that publishes failed deferred launches (no type stubs are installed)."""
+    return _cached("sns", lambda session: session.client("sns", config=client_config()))
 
 
 def reset_clients() -> None:

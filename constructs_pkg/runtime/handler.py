@@ -23,15 +23,22 @@ Lifecycle (the physical id is the tuning-job name):
   lineage item removed (items are never deleted). An id that is not a job of this
   resource, or a job that no longer exists, is a success.
 
-Parents must be terminal (Completed, Stopped or Failed). A child whose parents still run
-fails fast today with :class:`~constructs_pkg.runtime.errors.ParentNotReadyError`; recording
-it as waiting and launching it from the parents' state-change events is planned, and will
-catch exactly that exception.
+Parents must be terminal (Completed, Stopped or Failed). A child whose parents pass every
+check but still run (the one problem time cures, :class:`ParentNotReadyError`) is recorded
+``Waiting`` with the request it will send, and the request succeeds with the name it will
+get as its physical id and ``LaunchState: Waiting`` in its Data. A parent that is itself a
+waiting record of this library counts as not finished (it is checked against its recorded
+definition). :func:`launch_waiting` launches it later, from the parents' state-change events
+or the periodic sweep (:mod:`constructs_pkg.runtime.events`), after the very same checks;
+a conditional claim lets only one launcher call Create. ``WaitForParents: "false"`` keeps
+failing fast. Deleting a waiting child cancels it; an Update of its tags only changes the
+recorded request.
 """
 
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -40,7 +47,12 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from constructs_pkg.core.findings import Finding, errors, warnings
-from constructs_pkg.core.model import TuningJobDefinition, definition_hash
+from constructs_pkg.core.model import (
+    TuningJobDefinition,
+    canonical_json,
+    definition_hash,
+    definition_spec,
+)
 from constructs_pkg.core.naming import generate_job_name, is_valid_job_name, lineage_key
 from constructs_pkg.core.rules import (
     TERMINAL_PARENT_STATUSES,
@@ -85,6 +97,7 @@ from constructs_pkg.runtime.properties import (
     RemovalBehaviour,
     decode_properties,
     decode_removal,
+    decode_spec,
     decode_spec_leniently,
     decode_tags,
     no_tokens,
@@ -113,6 +126,19 @@ _DEFINITIVE_REFUSALS = frozenset(
     {"ValidationException", "ResourceLimitExceeded", "AccessDeniedException"}
 )
 """Create errors after which no job exists; other errors leave that open."""
+
+_MAX_RECORDED_REASON_BYTES = 2048
+"""A recorded failure reason stays short (the item, and the notice built from it)."""
+
+LAUNCHED = "Launched"
+WAITING = "Waiting"
+LAUNCH_FAILED = "LaunchFailed"
+"""The ``LaunchState`` values in a success response's Data (``LaunchFailed`` only on an
+Update of a job whose deferred launch failed)."""
+
+MAX_LAUNCH_ATTEMPTS = 5
+"""Deferred launches that failed for transient reasons are retried this often in all."""
+_PENDING_STATUSES = (LaunchStatus.WAITING.value, LaunchStatus.LAUNCHING.value)
 
 
 @dataclass
@@ -321,6 +347,22 @@ class _Operation:
                 findings_message(f"the tags of tuning job '{name}' are invalid", tag_errors)
             )
 
+        if item is not None and _deferred(item):
+            # No job yet: the tags the launch will send are the record's.
+            lineage.update_in_place(
+                name,
+                tags=props.tags,
+                construct_path=props.construct_path,
+                seen=None,
+                previous_status=item.status,
+            )
+            self.log.info("the job still waits for its parents; its recorded tags are updated")
+            return _answer(name, None, props.definition_hash, state=WAITING)
+        if item is not None and item.status == LaunchStatus.LAUNCH_FAILED and item.arn is None:
+            # A deferred launch that failed (and was published): no job to update.
+            self.log.warning("the job's deferred launch failed; nothing to update")
+            return _answer(name, None, props.definition_hash, state=LAUNCH_FAILED)
+
         described = self._describe(name, "describe tuning job")
         arn = item.arn if item is not None else None
         seen = None
@@ -398,6 +440,14 @@ class _Operation:
         if item.status == LaunchStatus.LAUNCH_FAILED:
             self.log.info("the job was never launched: nothing to delete")
             return response
+        if item.status == LaunchStatus.WAITING:
+            if lineage.cancel(physical, behaviour=removal.value):
+                self.log.info("the waiting job is cancelled: it will never be launched")
+                return response
+            # A launcher claimed it meanwhile: remove it like any launched job. A launcher
+            # that creates the job after this finds the removal marker and applies it.
+            item = lineage.get(physical) or item
+            self.log.info("the waiting job was claimed for launch meanwhile", status=item.status)
 
         described = self._describe(physical, "describe tuning job")
         seen = JobSnapshot.from_describe(described) if described is not None else None
@@ -469,10 +519,20 @@ class _Operation:
         )
 
         self._check_definition(props, name)
-        described = self._describe_parents(parent_names)
-        self._check_parents(definition, described)
-
         lineage = Lineage(self.services.dynamodb, props.lineage_table, self.services.clock)
+        described = self._describe_parents(parent_names, lineage)
+        waiting: tuple[str, ...] = ()
+        try:
+            self._check_parents(definition, described)
+        except ParentNotReadyError as exc:
+            if not props.wait_for_parents:
+                raise
+            waiting = tuple(parent for parent, _ in exc.waiting)
+            self.log.info(
+                "parents not finished: the job is recorded as waiting for them",
+                waitingFor=[f"{parent} ({status})" for parent, status in exc.waiting],
+            )
+
         claimed_at = self.services.clock()
         prior = lineage.claim(
             LaunchRecord(
@@ -486,6 +546,8 @@ class _Operation:
                 parents=tuple(parent_names),
                 tags=props.tags,
                 replaces=replaces,
+                waiting_for=waiting,
+                launch_request=_launch_request(props) if waiting else None,
             )
         )
         if prior is not None:
@@ -494,6 +556,15 @@ class _Operation:
         if prior is not None and prior.arn is not None:
             arn = prior.arn
             self.log.info("the job was launched by an earlier delivery of this request")
+        elif waiting or (prior is not None and _deferred(prior)):
+            # Launched later, by the parents' events or the sweep, never from here: only
+            # a launcher holding the claim may call Create for a deferred job.
+            for parent_name, response in described:
+                self._after_launch(
+                    f"link parent '{parent_name}'", _link(lineage, parent_name, name, response)
+                )
+            self.log.info("job waits for its parents", waitingFor=list(waiting) or None)
+            return _answer(name, None, props.definition_hash, state=WAITING)
         else:
             arn = self._create(props, name, lineage, prior=prior, claimed_at=claimed_at)
             launched_arn = arn
@@ -521,12 +592,22 @@ class _Operation:
                 )
             )
 
-    def _describe_parents(self, names: Sequence[str]) -> list[tuple[str, Mapping[str, Any]]]:
-        """Describe each parent once; every missing parent is named together."""
+    def _describe_parents(
+        self, names: Sequence[str], lineage: Lineage
+    ) -> list[tuple[str, Mapping[str, Any]]]:
+        """Describe each parent once; every missing parent is named together.
+
+        A parent SageMaker does not know yet may be a deferred launch of this library
+        (itself waiting for its own parents): its lineage record stands in for the Describe,
+        with its recorded definition and its status (Waiting or Launching), so the rules
+        check the child against it and W4 reports it as not finished.
+        """
         described: list[tuple[str, Mapping[str, Any]]] = []
         missing: list[str] = []
         for name in names:
             response = self._describe(name, "describe warm-start parent tuning job")
+            if response is None:
+                response = self._recorded_parent(lineage, name)
             if response is None:
                 missing.append(name)
             else:
@@ -539,6 +620,24 @@ class _Operation:
                 missing,
             )
         return described
+
+    def _recorded_parent(self, lineage: Lineage, name: str) -> Mapping[str, Any] | None:
+        """A Describe-shaped stand-in for a parent that is a deferred launch not made yet."""
+        try:
+            item = lineage.get(name)
+        except TuningJobError as exc:
+            self.log.warning("cannot read the lineage of a missing parent", error=exc.message)
+            return None
+        if item is None or item.arn is not None or item.status not in _PENDING_STATUSES:
+            return None
+        response: dict[str, Any] = {}
+        definition = decode_spec_leniently(item.launch_request.get("spec"))
+        if definition is not None:
+            response.update(definition.to_request(item.name or name))
+        response["HyperParameterTuningJobName"] = item.name or name
+        response["HyperParameterTuningJobStatus"] = item.status
+        self.log.info("a parent is a deferred launch not made yet", parent=name)
+        return response
 
     def _check_parents(
         self, definition: TuningJobDefinition, described: Sequence[tuple[str, Mapping[str, Any]]]
@@ -607,8 +706,10 @@ class _Operation:
         *,
         prior: LineageItem | None,
         claimed_at: datetime,
+        on_refused: Callable[[str], object] | None = None,
     ) -> str:
         request: dict[str, Any] = props.definition.to_request(name, props.tags)
+        record_refusal = on_refused or (lambda reason: lineage.mark_launch_failed(name, reason))
 
         def retrying(exc: BaseException, attempt: int, delay: float) -> None:
             self.log.warning(
@@ -630,8 +731,7 @@ class _Operation:
             failure = self._refusal(name, exc)
             if error_code(exc) in _DEFINITIVE_REFUSALS:
                 self._best_effort(
-                    "record the refused launch",
-                    lambda: lineage.mark_launch_failed(name, failure.message),
+                    "record the refused launch", lambda: record_refusal(failure.message)
                 )
             raise failure from exc
         except BotoCoreError as exc:
@@ -688,6 +788,127 @@ class _Operation:
             )
         return AwsCallFailedError(f"failed to create tuning job '{name}': {code}: {message}")
 
+    # ---- deferred launch
+
+    def launch_deferred(self, lineage: Lineage, name: str, trigger: str) -> DeferredOutcome:
+        """Launch the waiting job ``name`` if every parent has finished; see :func:`launch_waiting`."""
+        self.log.bind(jobName=name)
+        item = lineage.get(name)
+        if item is None:
+            return DeferredOutcome(name, "unknown")
+        now = self.services.clock()
+        recovering = (
+            item.status == LaunchStatus.LAUNCHING
+            and _deferred(item)
+            and item.claim_expired(now)
+            and not item.removed
+        )
+        if item.status != LaunchStatus.WAITING and not recovering:
+            return DeferredOutcome(name, "skipped", detail=f"status is {item.status}")
+
+        token = self.request.request_id
+        rejection: TuningJobError | None = None
+        described: list[tuple[str, Mapping[str, Any]]] = []
+        try:
+            props = _deferred_properties(item, lineage.table_name)
+        except TuningJobError as exc:
+            props, rejection = None, exc
+        if props is not None:
+            self.secrets = _environment_values(props.definition)
+        if props is not None and not recovering:
+            warm = props.definition.warm_start
+            parent_names = _unique(warm.parents if warm else ())
+            try:
+                self._check_definition(props, name)
+                described = self._describe_parents(parent_names, lineage)
+                self._check_parents(props.definition, described)
+            except ParentNotReadyError as exc:
+                still = [parent for parent, _ in exc.waiting]
+                if tuple(still) != item.waiting_for:
+                    lineage.update_waiting_for(name, still)
+                self.log.info("parents not finished yet", waitingFor=still)
+                return DeferredOutcome(name, "waiting", waiting_for=tuple(still))
+            except (DefinitionInvalidError, ParentNotFoundError, ParentIncompatibleError) as exc:
+                rejection = exc
+
+        attempt = 1
+        if recovering:
+            previous = item.launch_claim
+            attempt = _int(previous.get("attempt")) + 1
+            claimed = lineage.reclaim_expired(
+                name, str(previous.get("token", "")), token, trigger, attempt
+            )
+        else:
+            claimed = lineage.claim_waiting(name, token, trigger)
+        if not claimed:
+            self.log.info("another launcher claimed the job first")
+            return DeferredOutcome(name, "skipped", detail="claimed by another launcher")
+        self.log.info("launch claimed", trigger=trigger, attempt=attempt)
+
+        if rejection is not None or props is None:
+            reason = rejection.message if rejection is not None else "unreadable launch request"
+            return self._deferred_failure(lineage, name, token, reason)
+        if attempt > MAX_LAUNCH_ATTEMPTS:
+            return self._deferred_failure(
+                lineage,
+                name,
+                token,
+                f"tuning job '{name}' could not be launched after {MAX_LAUNCH_ATTEMPTS} "
+                f"attempts; last error: {item.data.get('lastLaunchError') or 'unknown'}",
+            )
+
+        refused: list[str] = []
+        try:
+            arn = self._create(
+                props,
+                name,
+                lineage,
+                prior=item,
+                claimed_at=now,
+                on_refused=lambda reason: refused.append(reason),
+            )
+        except (JobRejectedError, JobConflictError) as exc:
+            return self._deferred_failure(
+                lineage, name, token, refused[0] if refused else exc.message
+            )
+        except AwsCallFailedError as exc:
+            error = exc.message
+            self._best_effort(
+                "release the launch claim", lambda: lineage.release_claim(name, token, error)
+            )
+            self.log.warning("launch failed for now; the sweep retries it", error=error)
+            return DeferredOutcome(name, "retry", detail=error)
+
+        final = lineage.set_launched(name, arn, token)
+        if final is not None and final.removed:
+            self._apply_late_removal(lineage, name, final)
+        for parent_name, response in described:
+            self._after_launch(
+                f"link parent '{parent_name}'", _link(lineage, parent_name, name, response)
+            )
+        self.log.info("deferred job launched", jobArn=arn)
+        return DeferredOutcome(name, "launched", arn=arn)
+
+    def _deferred_failure(
+        self, lineage: Lineage, name: str, token: str, reason: str
+    ) -> DeferredOutcome:
+        reason = truncate_utf8(self._redact(reason), _MAX_RECORDED_REASON_BYTES)
+        self.log.error("deferred launch failed", reason=reason)
+        recorded = lineage.fail_deferred(name, token, reason)
+        if not recorded:
+            self.log.warning("the failure was not recorded: the claim is no longer ours")
+        return DeferredOutcome(name, "failed", detail=reason, recorded=recorded)
+
+    def _apply_late_removal(self, lineage: Lineage, name: str, item: LineageItem) -> None:
+        """The stack deleted the job while it was being launched: do what the Delete would."""
+        try:
+            removal = decode_removal(item.removal.get("behaviour"))
+        except DefinitionInvalidError:
+            removal = RemovalBehaviour.RETAIN
+        action = self._remove(name, JobSnapshot(status=RUNNING_STATUS), removal)
+        self.log.warning("the job was deleted from its stack during its launch", action=action)
+        self._best_effort("record the removal", lambda: lineage.note_removal_action(name, action))
+
     # ---- shared
 
     def _describe(self, name: str, act: str) -> Mapping[str, Any] | None:
@@ -740,14 +961,120 @@ class _Operation:
         return clock() + max(budget, 0.0)
 
 
+# --------------------------------------------------------------------------- deferred launch
+
+
+@dataclass(frozen=True)
+class DeferredOutcome:
+    """What one attempt to launch a waiting job did.
+
+    ``state``: ``launched``; ``waiting`` (parents still run: ``waiting_for``); ``failed``
+    (recorded LaunchFailed with ``detail`` as the reason; ``recorded`` is False if the
+    claim was lost before the write); ``retry`` (a transient error, the sweep retries);
+    ``skipped`` (not waiting, or another launcher holds the claim); ``unknown`` (no record).
+    """
+
+    name: str
+    state: str
+    detail: str | None = None
+    arn: str | None = None
+    waiting_for: tuple[str, ...] = ()
+    recorded: bool = True
+
+
+def launch_waiting(
+    table: str,
+    name: str,
+    *,
+    trigger: str,
+    services: Services | None = None,
+    context: Any = None,
+    log: EventLog | None = None,
+) -> DeferredOutcome:
+    """Launch the waiting job ``name`` of lineage table ``table`` if its parents have finished.
+
+    The same steps as a Create at deploy, from the recorded request: the definition rules,
+    one Describe per parent, the warm-start rules; then the claim (``Waiting`` →
+    ``Launching``, conditional, so racing launchers create at most one job), then
+    ``CreateHyperParameterTuningJob``. A rejection is recorded ``LaunchFailed`` with its
+    reason (the caller publishes it). A claim that expired (its launcher died, or a
+    transient error released it) is taken over and the Create retried; a job that exists
+    by then is adopted, since its name is the record's.
+    """
+    token = f"launch-{uuid.uuid4()}"
+    services = services or Services.default()
+    log = log or EventLog(launchToken=token)
+    request = CfnRequest(
+        request_type="Create",
+        request_id=token,
+        stack_id="",
+        logical_id="",
+        physical_id=name,
+        properties={},
+        old_properties={},
+    )
+    operation = _Operation(request, services, log, context)
+    lineage = Lineage(services.dynamodb, table, services.clock)
+    return operation.launch_deferred(lineage, name, trigger)
+
+
+def _deferred_properties(item: LineageItem, table: str) -> JobProperties:
+    """The properties a deferred launch sends, rebuilt from the waiting record."""
+    name = item.name or "?"
+    definition = decode_spec(item.launch_request.get("spec"))
+    recorded_hash = item.definition_hash
+    if recorded_hash is not None and definition_hash(definition) != recorded_hash:
+        raise DefinitionInvalidError(
+            f"the recorded request of tuning job '{name}' no longer hashes to its definition "
+            f"hash {recorded_hash}: redeploy the stack to record it again"
+        )
+    return JobProperties(
+        definition=definition,
+        definition_hash=definition_hash(definition),
+        fixed_name=None,
+        name_prefix="",
+        tags=item.tags or {},
+        lineage_table=table,
+        construct_path=str(item.data.get("constructPath") or ""),
+        removal=decode_removal(item.launch_request.get("removalBehaviour")),
+        synth_hash=None,
+    )
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 # --------------------------------------------------------------------------- helpers
 
 
-def _answer(name: str, arn: str | None, hash_: str) -> dict[str, Any]:
-    """The success response: small scalars only (the whole response must stay under 4 KB)."""
+def _answer(name: str, arn: str | None, hash_: str, *, state: str = LAUNCHED) -> dict[str, Any]:
+    """The success response: small scalars only (the whole response must stay under 4 KB).
+
+    ``LaunchState`` is ``Launched``, ``Waiting`` or (on an Update) ``LaunchFailed``; a job
+    not launched has no ARN (its lineage record gets one when it is launched).
+    """
     return {
         "PhysicalResourceId": name,
-        "Data": {"JobName": name, "JobArn": arn or "", "DefinitionHash": hash_},
+        "Data": {
+            "JobName": name,
+            "JobArn": arn or "",
+            "DefinitionHash": hash_,
+            "LaunchState": state,
+        },
+    }
+
+
+def _deferred(item: LineageItem) -> bool:
+    """A record of a deferred launch not made yet (waiting, or claimed by a launcher)."""
+    return item.arn is None and item.status in _PENDING_STATUSES and bool(item.launch_request)
+
+
+def _launch_request(props: JobProperties) -> dict[str, str]:
+    """What a deferred launch needs besides the record's name and tags."""
+    return {
+        "spec": canonical_json(definition_spec(props.definition)),
+        "removalBehaviour": props.removal.value,
     }
 
 

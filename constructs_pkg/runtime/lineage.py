@@ -22,8 +22,21 @@ Rules kept by every write here:
 * an item stays compact (names, hashes, counts) and its size is checked against
   DynamoDB's 400 KB limit before it is written.
 
-Status follows SageMaker whenever the handler sees the job (Create, Update, Delete).
-A parent's item also keeps ``lastDescribed``: the state seen when a child was launched.
+Status follows SageMaker whenever the handler sees the job (Create, Update, Delete), and
+on every "SageMaker HyperParameter Tuning Job State Change" event (see
+:mod:`constructs_pkg.runtime.events`): :meth:`Lineage.record_state` orders writes by the
+job's ``LastModifiedTime`` (kept as ``lastModifiedAt``) with a compare-and-swap on the
+status, and never moves a terminal status (Completed, Stopped, Failed). A parent's item
+also keeps ``lastDescribed``: the state seen when a child was launched or recorded.
+
+Deferred launch: a child whose parents still run is recorded ``Waiting`` with
+``waitingFor`` (the parents not finished) and ``launchRequest`` (the canonical ``Spec``
+it will send; its name and ``tags`` are the item's own). Exactly one launcher wins the
+conditional ``Waiting`` → ``Launching`` write (:meth:`Lineage.claim_waiting`), which stores
+a ``launchClaim`` token that every later write of that launch is conditioned on. A launch
+that fails is ``LaunchFailed`` with ``failureReason`` and a ``launchFailureNotice`` whose
+status goes from ``pending`` to ``sent`` once published; a waiting child deleted from its
+stack is ``Cancelled`` and can no longer be claimed.
 """
 
 from __future__ import annotations
@@ -31,7 +44,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +66,10 @@ MAX_ITEM_BYTES = 400 * 1024
 """DynamoDB's item size limit, attribute names included."""
 
 AttributeValue = dict[str, Any]
+
+_RECORD_STATE_ATTEMPTS = 3
+_MILLISECONDS_THRESHOLD = 100_000_000_000
+"""Epoch values above this are milliseconds (in seconds it would be the year 5138)."""
 
 _FIRST_RECORD = f"attribute_not_exists(#{PARTITION_KEY})"
 """Condition of a job's first record: never overwrite a record someone else made."""
@@ -80,11 +97,27 @@ class LaunchStatus(StrEnum):
     LAUNCHING = "Launching"
     """Recorded; ``CreateHyperParameterTuningJob`` is being called."""
     LAUNCH_FAILED = "LaunchFailed"
-    """SageMaker refused the Create: no job exists under this name."""
+    """SageMaker refused the Create, or a deferred launch failed its pre-flight checks:
+    no job exists under this name."""
+    WAITING = "Waiting"
+    """Recorded with the request it will send; launched when its last parent finishes."""
+    CANCELLED = "Cancelled"
+    """A waiting job deleted from its stack before it was launched; never launched."""
 
 
 LAUNCHED_STATUS = "InProgress"
 """What SageMaker reports for a job it has just accepted."""
+
+TERMINAL_STATUSES = frozenset({"Completed", "Stopped", "Failed"})
+"""SageMaker statuses after which a job never changes (and a child may warm-start)."""
+UNTRACKED_STATUSES = frozenset(
+    {LaunchStatus.WAITING, LaunchStatus.CANCELLED, LaunchStatus.LAUNCH_FAILED}
+)
+"""Statuses of records under which no SageMaker job exists: events never change them."""
+
+LAUNCH_LEASE = timedelta(minutes=20)
+"""How long a launch claim holds. Longer than a Lambda can run (15 minutes), so a claim
+found expired belongs to a launcher that is certainly gone."""
 
 
 def iso(moment: datetime) -> str:
@@ -105,20 +138,37 @@ class JobSnapshot:
     failure_reason: str | None = None
     creation_time: datetime | None = None
     end_time: datetime | None = None
+    overall_best_training_job: dict[str, object] | None = None
+    """Only for IdenticalDataAndAlgorithm: the best across the job and its parents."""
+    last_modified_time: datetime | None = None
 
     @classmethod
     def from_describe(cls, response: Mapping[str, Any]) -> JobSnapshot:
         counters = response.get("TrainingJobStatusCounters") or {}
         best = response.get("BestTrainingJob") or None
+        overall = response.get("OverallBestTrainingJob") or None
         return cls(
             status=str(response.get("HyperParameterTuningJobStatus", "")),
-            training_job_counters={
-                str(k): v for k, v in counters.items() if isinstance(v, int) and v >= 0
-            },
-            best_training_job=_best_training_job(best) if best else None,
+            training_job_counters=_counters(counters),
+            best_training_job=_best_training_job(best) if isinstance(best, Mapping) else None,
             failure_reason=response.get("FailureReason") or None,
             creation_time=_utc(response.get("CreationTime")),
             end_time=_utc(response.get("HyperParameterTuningEndTime")),
+            overall_best_training_job=(
+                _best_training_job(overall) if isinstance(overall, Mapping) else None
+            ),
+            last_modified_time=_utc(response.get("LastModifiedTime")),
+        )
+
+    @classmethod
+    def from_event(cls, detail: Mapping[str, Any]) -> JobSnapshot:
+        """What a state-change event's ``detail`` says (no best job, no failure reason)."""
+        counters = detail.get("TrainingJobStatusCounters") or {}
+        return cls(
+            status=str(detail.get("HyperParameterTuningJobStatus") or ""),
+            training_job_counters=_counters(counters if isinstance(counters, Mapping) else {}),
+            creation_time=parse_time(detail.get("CreationTime")),
+            last_modified_time=parse_time(detail.get("LastModifiedTime")),
         )
 
     @property
@@ -133,6 +183,8 @@ class JobSnapshot:
             "bestTrainingJob": self.best_training_job,
             "failureReason": self.failure_reason,
             "endedAt": iso(self.end_time) if self.end_time else None,
+            "overallBestTrainingJob": self.overall_best_training_job,
+            "lastModifiedAt": iso(self.last_modified_time) if self.last_modified_time else None,
         }
         return {k: v for k, v in values.items() if v not in (None, "", {})}
 
@@ -152,9 +204,15 @@ class LaunchRecord:
     tags: Mapping[str, str] = field(default_factory=dict)
     replaces: str | None = None
     """The job this one replaces after a changed definition (an Update)."""
+    waiting_for: tuple[str, ...] = ()
+    """Parents not finished yet: the job is recorded ``Waiting`` instead of launched."""
+    launch_request: Mapping[str, str] | None = None
+    """What a deferred launch sends: ``spec`` (canonical ``Spec`` JSON) and
+    ``removalBehaviour``; the name and tags are the record's own."""
 
     def item(self, now: datetime) -> dict[str, object]:
         at = iso(now)
+        status = LaunchStatus.WAITING if self.waiting_for else LaunchStatus.LAUNCHING
         values: dict[str, object] = {
             PARTITION_KEY: item_key(self.name),
             "itemVersion": ITEM_VERSION,
@@ -167,10 +225,14 @@ class LaunchRecord:
             "definitionHash": self.definition_hash,
             "warmStartType": self.warm_start_type,
             "parents": list(self.parents),
-            "status": LaunchStatus.LAUNCHING.value,
-            "statusHistory": [_history_entry(LaunchStatus.LAUNCHING, at)],
+            "status": status.value,
+            "statusHistory": [_history_entry(status, at)],
             "tags": dict(self.tags),
             "replaces": self.replaces,
+            "waitingFor": list(self.waiting_for) if self.waiting_for else None,
+            "launchRequest": (
+                dict(self.launch_request) if self.waiting_for and self.launch_request else None
+            ),
             "createdAt": at,
             "updatedAt": at,
         }
@@ -234,6 +296,49 @@ class LineageItem:
     @property
     def removed(self) -> bool:
         return isinstance(self.data.get("removed"), Mapping)
+
+    @property
+    def removal(self) -> Mapping[str, object]:
+        """The removal marker (``at``, ``behaviour``, ``action``); empty if not removed."""
+        value = self.data.get("removed")
+        return value if isinstance(value, Mapping) else {}
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        return _names(self.data.get("parents"))
+
+    @property
+    def children(self) -> tuple[str, ...]:
+        """The children recorded on this item, sorted (a string set has no order)."""
+        return tuple(sorted(_names(self.data.get("children"))))
+
+    @property
+    def waiting_for(self) -> tuple[str, ...]:
+        return _names(self.data.get("waitingFor"))
+
+    @property
+    def last_modified_at(self) -> str | None:
+        return self._text("lastModifiedAt")
+
+    @property
+    def launch_request(self) -> Mapping[str, object]:
+        value = self.data.get("launchRequest")
+        return value if isinstance(value, Mapping) else {}
+
+    @property
+    def launch_claim(self) -> Mapping[str, object]:
+        value = self.data.get("launchClaim")
+        return value if isinstance(value, Mapping) else {}
+
+    def claim_expired(self, now: datetime) -> bool:
+        """True for a ``Launching`` deferred launch whose claim has run out (or has none)."""
+        expires = self.launch_claim.get("expiresAt")
+        return not isinstance(expires, str) or expires <= iso(now)
+
+    @property
+    def notice_pending(self) -> bool:
+        notice = self.data.get("launchFailureNotice")
+        return isinstance(notice, Mapping) and notice.get("status") == "pending"
 
     def launched_by(self, stack_id: str, logical_id: str) -> bool:
         """True if this resource of this stack recorded the job (not a parent seen by name)."""
@@ -305,13 +410,29 @@ class Lineage:
         return existing
 
     def mark_launched(self, name: str, arn: str) -> None:
+        """Record the ARN; the status becomes InProgress only if it still says Launching.
+
+        A state-change event may have recorded a later status already (it orders by
+        ``LastModifiedTime``), and a status never moves backwards.
+        """
         at = iso(self.clock())
         update = _Update()
         update.set("arn", arn)
         update.set("status", LAUNCHED_STATUS)
         update.append("statusHistory", [_history_entry(LAUNCHED_STATUS, at)])
         update.set("updatedAt", at)
-        self._update("record the launch of", name, update, exists=True)
+        update.condition_exists()
+        update.condition(
+            "#status = :launchingStatus",
+            ("status",),
+            {"launchingStatus": LaunchStatus.LAUNCHING.value},
+        )
+        if self._update("record the launch of", name, update, exists=False, missing_ok=True):
+            return
+        only_arn = _Update()
+        only_arn.set("arn", arn)
+        only_arn.set("updatedAt", at)
+        self._update("record the launch of", name, only_arn, exists=True)
 
     def mark_launch_failed(self, name: str, reason: str) -> None:
         at = iso(self.clock())
@@ -367,6 +488,200 @@ class Lineage:
         )
         update.add("children", frozenset({child}))
         self._update("link child to parent", parent, update, exists=False)
+
+    # ---- deferred launch
+
+    def claim_waiting(self, name: str, token: str, trigger: str) -> bool:
+        """``Waiting`` → ``Launching`` under ``token``; False if anyone else got there first.
+
+        The condition (still ``Waiting``, not removed) is what makes a child launch at most
+        once when events, sweeps and retries race.
+        """
+        now = self.clock()
+        update = self._claim_update(token, trigger, now, attempt=1)
+        update.append("statusHistory", [_history_entry(LaunchStatus.LAUNCHING, iso(now))])
+        update.remove("waitingFor")
+        update.condition(
+            "#status = :waitingStatus AND attribute_not_exists(#removed)",
+            ("status", "removed"),
+            {"waitingStatus": LaunchStatus.WAITING.value},
+        )
+        return self._update("claim the launch of", name, update, exists=True, missing_ok=True)
+
+    def reclaim_expired(
+        self, name: str, previous_token: str, token: str, trigger: str, attempt: int
+    ) -> bool:
+        """Take over a ``Launching`` claim that expired (its launcher is gone or gave up)."""
+        now = self.clock()
+        update = self._claim_update(token, trigger, now, attempt=attempt)
+        update.condition(
+            "#status = :launchingStatus AND #launchClaim.#token = :previousToken "
+            "AND #launchClaim.#expiresAt <= :now "
+            "AND attribute_not_exists(#arn) AND attribute_not_exists(#removed)",
+            ("status", "launchClaim", "token", "expiresAt", "arn", "removed"),
+            {
+                "launchingStatus": LaunchStatus.LAUNCHING.value,
+                "previousToken": previous_token,
+                "now": iso(now),
+            },
+        )
+        return self._update("claim the launch of", name, update, exists=True, missing_ok=True)
+
+    def _claim_update(self, token: str, trigger: str, now: datetime, attempt: int) -> _Update:
+        at = iso(now)
+        update = _Update()
+        update.set("status", LaunchStatus.LAUNCHING.value)
+        update.set(
+            "launchClaim",
+            {
+                "token": token,
+                "by": trigger,
+                "at": at,
+                "expiresAt": iso(now + LAUNCH_LEASE),
+                "attempt": attempt,
+            },
+        )
+        update.set("updatedAt", at)
+        return update
+
+    def release_claim(self, name: str, token: str, error: str) -> bool:
+        """Let the next sweep retry a launch that failed for a transient reason.
+
+        The status stays ``Launching``: the Create may have reached SageMaker, and the next
+        attempt adopts the job if so (the name is the record's).
+        """
+        at = iso(self.clock())
+        update = _Update()
+        update.set("lastLaunchError", {"at": at, "error": error})
+        update.set("updatedAt", at)
+        update.set_path(("launchClaim", "expiresAt"), at, "releasedAt")
+        update.condition(
+            "#launchClaim.#token = :claimToken", ("launchClaim", "token"), {"claimToken": token}
+        )
+        return self._update(
+            "release the launch claim of", name, update, exists=True, missing_ok=True
+        )
+
+    def fail_deferred(self, name: str, token: str, reason: str) -> bool:
+        """Record a deferred launch that cannot happen; its notice is pending until published."""
+        at = iso(self.clock())
+        update = _Update()
+        update.set("status", LaunchStatus.LAUNCH_FAILED.value)
+        update.append("statusHistory", [_history_entry(LaunchStatus.LAUNCH_FAILED, at)])
+        update.set("failureReason", reason)
+        update.set("launchFailureNotice", {"status": "pending", "at": at})
+        update.set("updatedAt", at)
+        update.condition(
+            "#launchClaim.#token = :claimToken AND attribute_not_exists(#arn)",
+            ("launchClaim", "token", "arn"),
+            {"claimToken": token},
+        )
+        return self._update(
+            "record the failed launch of", name, update, exists=True, missing_ok=True
+        )
+
+    def mark_notice_sent(self, name: str, message_id: str) -> None:
+        at = iso(self.clock())
+        update = _Update()
+        update.set("launchFailureNotice", {"status": "sent", "at": at, "messageId": message_id})
+        update.set("updatedAt", at)
+        self._update("record the failure notice of", name, update, exists=True, missing_ok=True)
+
+    def set_launched(self, name: str, arn: str, token: str) -> LineageItem | None:
+        """Record the job a deferred launch created; returns the item as it now stands."""
+        self.mark_launched(name, arn)
+        at = iso(self.clock())
+        update = _Update()
+        update.set_path(("launchClaim", "launchedAt"), at, "launchedAt")
+        update.condition(
+            "#launchClaim.#token = :claimToken", ("launchClaim", "token"), {"claimToken": token}
+        )
+        self._update("record the launch of", name, update, exists=True, missing_ok=True)
+        return self.get(name)
+
+    def update_waiting_for(self, name: str, parents: Sequence[str]) -> bool:
+        """The parents a waiting job still waits for (only while it is ``Waiting``)."""
+        update = _Update()
+        if parents:
+            update.set("waitingFor", list(parents))
+        else:
+            update.remove("waitingFor")
+        update.set("updatedAt", iso(self.clock()))
+        update.condition(
+            "#status = :waitingStatus", ("status",), {"waitingStatus": LaunchStatus.WAITING.value}
+        )
+        return self._update(
+            "update the parents awaited by", name, update, exists=True, missing_ok=True
+        )
+
+    def cancel(self, name: str, *, behaviour: str) -> bool:
+        """``Waiting`` → ``Cancelled`` and marked removed; False if no longer waiting."""
+        at = iso(self.clock())
+        update = _Update()
+        update.set("status", LaunchStatus.CANCELLED.value)
+        update.append("statusHistory", [_history_entry(LaunchStatus.CANCELLED, at)])
+        update.set("removed", {"at": at, "behaviour": behaviour, "action": "cancelled"})
+        update.remove("waitingFor")
+        update.set("updatedAt", at)
+        update.condition(
+            "#status = :waitingStatus AND attribute_not_exists(#removed)",
+            ("status", "removed"),
+            {"waitingStatus": LaunchStatus.WAITING.value},
+        )
+        return self._update("cancel", name, update, exists=True, missing_ok=True)
+
+    def note_removal_action(self, name: str, action: str) -> None:
+        update = _Update()
+        update.set_path(("removed", "action"), action, "removalAction")
+        update.set("updatedAt", iso(self.clock()))
+        self._update("mark removed", name, update, exists=True, missing_ok=True)
+
+    # ---- status tracking
+
+    def record_state(self, name: str, seen: JobSnapshot, *, arn: str | None = None) -> str:
+        """Record what SageMaker says of a known job; never move its record backwards.
+
+        Returns ``updated``, ``unknown`` (no item), ``final`` (terminal already, or a record
+        under which no job exists), ``stale`` (not newer than what is recorded) or
+        ``conflict`` (concurrent writers kept winning; the next event catches up).
+        Each write is a compare-and-swap on the status and ``lastModifiedAt`` it read.
+        """
+        new_modified = iso(seen.last_modified_time) if seen.last_modified_time else None
+        for _ in range(_RECORD_STATE_ATTEMPTS):
+            item = self.get(name)
+            if item is None:
+                return "unknown"
+            previous = item.status
+            if previous in TERMINAL_STATUSES or previous in UNTRACKED_STATUSES:
+                return "final"
+            known = item.last_modified_at
+            if known is not None and new_modified is not None and new_modified <= known:
+                return "stale"
+            if not seen.status:
+                return "stale"
+            at = iso(self.clock())
+            update = _Update()
+            for key, value in seen.fields().items():
+                update.set(key, value)
+            if seen.status != previous:
+                update.append("statusHistory", [_history_entry(seen.status, at)])
+            if arn:
+                update.set_if_absent("arn", arn)
+            update.set("updatedAt", at)
+            update.condition_exists()
+            if previous is None:
+                update.condition("attribute_not_exists(#status)", ("status",), {})
+            else:
+                update.condition("#status = :seenStatus", ("status",), {"seenStatus": previous})
+            if known is None:
+                update.condition("attribute_not_exists(#lastModifiedAt)", ("lastModifiedAt",), {})
+            else:
+                update.condition(
+                    "#lastModifiedAt = :seenModified", ("lastModifiedAt",), {"seenModified": known}
+                )
+            if self._update("record the state of", name, update, exists=False, missing_ok=True):
+                return "updated"
+        return "conflict"
 
     def mark_superseded(self, old: str, new: str) -> None:
         update = _Update()
@@ -537,8 +852,23 @@ class _Update:
     def remove(self, attribute: str) -> None:
         self._remove.append(self._name(attribute))
 
+    def set_path(self, path: Sequence[str], value: object, key: str) -> None:
+        """``SET #a.#b = :key``: one member of a map attribute."""
+        target = ".".join(self._name(part) for part in path)
+        self._set.append(f"{target} = {self._value(key, value)}")
+
     def condition_exists(self) -> None:
         self._conditions.append(f"attribute_exists({self._name(PARTITION_KEY)})")
+
+    def condition(
+        self, expression: str, attributes: Iterable[str], values: Mapping[str, object]
+    ) -> None:
+        """A condition written with ``#attribute`` and ``:key`` placeholders."""
+        for attribute in attributes:
+            self._name(attribute)
+        for key, value in values.items():
+            self._value(key, value)
+        self._conditions.append(f"({expression})")
 
     def condition_absent(self, attribute: str) -> None:
         self._conditions.append(f"attribute_not_exists({self._name(attribute)})")
@@ -659,6 +989,48 @@ def _utc(value: object) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def parse_time(value: object) -> datetime | None:
+    """A time as events carry it: epoch milliseconds (a number or digit string), or ISO-8601."""
+    if isinstance(value, datetime):
+        return _utc(value)
+    if isinstance(value, bool):
+        return None
+    number: float | None = None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = float(value.strip())
+    if number is not None:
+        # Epoch milliseconds; a value this small can only be seconds.
+        seconds = number / 1000 if number > _MILLISECONDS_THRESHOLD else number
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str) and value:
+        try:
+            return _utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return None
+    return None
+
+
+def _counters(counters: Mapping[str, Any]) -> dict[str, int]:
+    return {
+        str(k): v
+        for k, v in counters.items()
+        if isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    }
+
+
+def _names(value: object) -> tuple[str, ...]:
+    if isinstance(value, frozenset | set):
+        return tuple(sorted(str(v) for v in value))
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value if isinstance(v, str) and v)
+    return ()
 
 
 def _best_training_job(best: Mapping[str, Any]) -> dict[str, object]:

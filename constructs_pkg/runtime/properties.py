@@ -63,6 +63,9 @@ class JobProperties:
     removal: RemovalBehaviour
     synth_hash: str | None
     """The ``DefinitionHash`` seen at synth (before parent names were resolved)."""
+    wait_for_parents: bool = True
+    """``WaitForParents``: record a child whose parents still run as waiting and launch it
+    when they finish (true, the default), or fail the deployment at once (false)."""
 
 
 def no_tokens() -> RuleContext:
@@ -93,6 +96,11 @@ def decode_properties(properties: object) -> JobProperties:
     except DefinitionInvalidError as exc:
         problems.append(exc.message)
         removal = RemovalBehaviour.STOP
+    try:
+        wait_for_parents = decode_wait_for_parents(properties.get("WaitForParents"))
+    except DefinitionInvalidError as exc:
+        problems.append(exc.message)
+        wait_for_parents = True
     if problems:
         raise DefinitionInvalidError("invalid resource properties: " + "; ".join(problems))
 
@@ -107,6 +115,7 @@ def decode_properties(properties: object) -> JobProperties:
         construct_path=construct_path,
         removal=removal,
         synth_hash=synth_hash,
+        wait_for_parents=wait_for_parents,
     )
 
 
@@ -189,6 +198,20 @@ def decode_removal(value: object) -> RemovalBehaviour:
             pass
     allowed = ", ".join(b.value for b in RemovalBehaviour)
     raise DefinitionInvalidError(f"`RemovalBehaviour` must be one of {allowed}; got {value!r}")
+
+
+def decode_wait_for_parents(value: object) -> bool:
+    """``WaitForParents``: ``"true"`` (also when absent or empty) or ``"false"``.
+
+    CloudFormation delivers a boolean property as the string ``"true"`` or ``"false"``.
+    """
+    if value is None or value == "":
+        return True
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise DefinitionInvalidError(f'`WaitForParents` must be "true" or "false"; got {value!r}')
 
 
 def _optional_text(properties: Mapping[str, Any], key: str, problems: list[str]) -> str | None:

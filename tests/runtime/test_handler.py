@@ -99,6 +99,7 @@ def test_create_parent_launches_the_exact_request_and_records_lineage(
         "JobName": name,
         "JobArn": f"arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/{name}",
         "DefinitionHash": definition_hash(definition),
+        "LaunchState": "Launched",
     }
     assert runtime.job_names() == [name]
     described = runtime.describe(name)
@@ -286,7 +287,7 @@ def test_a_parent_still_running_fails_fast(
 ) -> None:
     parent, _ = launch_parent(runtime, context)
     set_tuning_job_status(parent, "InProgress")
-    props = properties(child_definition([parent]), table=runtime.table)
+    props = properties(child_definition([parent]), table=runtime.table, WaitForParents="false")
 
     error = fail(create_event(props, logical_id="Child"), context)
 
