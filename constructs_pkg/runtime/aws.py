@@ -43,7 +43,8 @@ def client_config() -> Config:
     return Config(
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
-        retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+        # total_max_attempts counts the first attempt; max_attempts would count retries only.
+        retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
         user_agent_extra=USER_AGENT_EXTRA,
     )
 

@@ -48,7 +48,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from constructs_pkg.core.naming import LINEAGE_PARTITION_KEY, lineage_key
 from constructs_pkg.runtime.aws import describe_error, error_code, error_message
@@ -372,6 +372,8 @@ class Lineage:
             )
         except ClientError as exc:
             raise self._failed("read", name, exc) from exc
+        except BotoCoreError as exc:
+            raise self._failed("read", name, exc) from exc
         item = response.get("Item")
         if item is None:
             return None
@@ -463,6 +465,8 @@ class Lineage:
         except ClientError as exc:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise self._failed("withdraw", name, exc) from exc
+        except BotoCoreError as exc:
+            raise self._failed("withdraw", name, exc) from exc
 
     def link_parent(
         self, parent: str, child: str, *, parent_arn: str | None, seen: JobSnapshot
@@ -772,6 +776,8 @@ class Lineage:
             if error_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise self._failed("record", name, exc) from exc
+        except BotoCoreError as exc:
+            raise self._failed("record", name, exc) from exc
         return True
 
     def _update(
@@ -794,17 +800,22 @@ class Lineage:
             if error_code(exc) == "ConditionalCheckFailedException" and missing_ok:
                 return False
             raise self._failed(act, name, exc) from exc
+        except BotoCoreError as exc:
+            # A transport failure (refused connection, timeout) is an AWS call that failed,
+            # not a defect: it is reported like any other failed write.
+            raise self._failed(act, name, exc) from exc
         return True
 
-    def _failed(self, act: str, name: str, exc: ClientError) -> Exception:
-        message = error_message(exc)
-        if error_code(exc) == "ValidationException" and "size" in message.lower():
+    def _failed(self, act: str, name: str, exc: ClientError | BotoCoreError) -> Exception:
+        message = error_message(exc) if isinstance(exc, ClientError) else str(exc)
+        code = error_code(exc) if isinstance(exc, ClientError) else ""
+        if code == "ValidationException" and "size" in message.lower():
             return LineageError(
                 f"failed to {act} the lineage item of tuning job '{name}' in table "
                 f"'{self.table_name}': it would exceed DynamoDB's 400 KB item limit ({message})"
             )
         hint = ""
-        if error_code(exc) == "ResourceNotFoundException":
+        if code == "ResourceNotFoundException":
             hint = "; check that the lineage table exists and LineageTableName names it"
         return AwsCallFailedError(
             f"failed to {act} the lineage item of tuning job '{name}' in table "

@@ -129,7 +129,9 @@ def decode_spec(value: object) -> TuningJobDefinition:
         spec = json.loads(value)
     except json.JSONDecodeError as exc:
         raise DefinitionInvalidError(
-            f"`Spec` is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            # Some messages end in "at" already ("Unterminated string starting at").
+            f"`Spec` is not valid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno} "
+            f"column {exc.colno}"
         ) from None
     if not isinstance(spec, dict):
         raise DefinitionInvalidError(f"`Spec` must be a JSON object; got {type(spec).__name__}")

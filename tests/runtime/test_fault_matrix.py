@@ -634,10 +634,6 @@ def throttled_then_accepted(d: Deployment) -> None:
 
 @scenario(
     "SageMaker throttles Create every time",
-    xfail=(
-        "aws.client_config() passes retries={'max_attempts': MAX_ATTEMPTS}, which botocore "
-        "reads as retries after the first attempt: 6 attempts, not the 5 in all documented"
-    ),
 )
 def always_throttled(d: Deployment) -> None:
     d.faults.plan(CREATE, then=fails(throttled()))
@@ -771,11 +767,6 @@ def dynamodb_down_after_create(d: Deployment) -> None:
 
 @scenario(
     "DynamoDB unreachable before the launch",
-    xfail=(
-        "Lineage catches only ClientError: a BotoCoreError (EndpointConnectionError, "
-        "ReadTimeoutError) from DynamoDB escapes as InternalError ('a defect in "
-        "constructs_pkg') instead of AwsCallFailedError"
-    ),
 )
 def dynamodb_down_before_launch(d: Deployment) -> None:
     outage = DynamoDBOutage(d.monkeypatch, down=True)
@@ -956,10 +947,6 @@ def malformed_spec(d: Deployment) -> None:
 
 @scenario(
     "malformed Spec: cut short inside a string",
-    xfail=(
-        "decode_spec appends ' at line L column C' to json's message, and 'Unterminated "
-        "string starting at' already ends in 'at': the reason reads 'starting at at line'"
-    ),
 )
 def truncated_spec(d: Deployment) -> None:
     spec = d.props("Parent")["Spec"]
