@@ -154,7 +154,7 @@ class TestClients:
 
         assert config.connect_timeout == 5
         assert config.read_timeout == 20
-        assert config.retries == {"max_attempts": 5, "mode": "standard"}
+        assert config.retries == {"total_max_attempts": 5, "mode": "standard"}
 
     def test_clients_are_created_once_and_lazily(self, monkeypatch: pytest.MonkeyPatch) -> None:
         aws.reset_clients()
