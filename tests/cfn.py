@@ -16,6 +16,7 @@ PSEUDO_PARAMETERS = {
     "AWS::Partition": "aws",
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::StackName": "TestStack",
+    "AWS::StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/TestStack/guid",
 }
 
 

@@ -22,6 +22,8 @@ RECORD_ACTIONS = (
     # to belong to another job; the delete is conditional on that request id and on no job
     # having been launched under the record. Lineage of a launched job is never deleted.
     "dynamodb:DeleteItem",
+    # The launcher's sweep finds children still waiting, and jobs not yet terminal.
+    "dynamodb:Scan",
 )
 
 

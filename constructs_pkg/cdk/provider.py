@@ -6,28 +6,41 @@ import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+import jsii
 from aws_cdk import (
     Acknowledgment,
     CfnElement,
     Duration,
+    IStableStringProducer,
+    Lazy,
     RemovalPolicy,
     Stack,
     Token,
     Validations,
 )
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from constructs_pkg.cdk.asset import handler_asset_dir
 from constructs_pkg.core.model import canonical_json
+from constructs_pkg.runtime.events import STACK_VARIABLE, TABLES_VARIABLE, TOPIC_VARIABLE
 
 if TYPE_CHECKING:
     from constructs_pkg.cdk.lineage_table import LineageTable
 
 HANDLER = "constructs_pkg.runtime.handler.on_event"
+LAUNCHER = "constructs_pkg.runtime.events.on_event"
+LAUNCHER_TIMEOUT = Duration.minutes(15)
+"""A sweep may launch several waiting children; each launch describes up to five parents."""
+SWEEP_INTERVAL = Duration.minutes(15)
+"""The longest a child waits after its last parent finished, should that event be lost."""
 HANDLER_TIMEOUT = Duration.minutes(5)
 """Describing five parents and creating one job takes seconds; retries stay well inside this."""
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -140,6 +153,9 @@ class TuningJobProvider(Construct):
             )
         )
 
+        self._table_names: list[str] = []
+        self._launcher(handler_logs=self.log_group)
+
         self._arn_prefix: str | None = None
         self._nag_prefix = ""
         self._patterns: dict[str, tuple[str, str]] = {}
@@ -150,6 +166,69 @@ class TuningJobProvider(Construct):
         self._tables: set[int] = set()
         self._resolved: dict[str, str] = {}
         self._contexts: dict[str, Any] = {}
+
+    def _launcher(self, handler_logs: logs.LogGroup) -> None:
+        """Launch waiting children when their parents finish, and keep lineage current.
+
+        One function serves SageMaker's state-change events and a periodic sweep for events
+        that never arrive. It shares the handler's role, so it may do exactly what the
+        handler may: it launches the very requests the handler recorded as waiting.
+        """
+        self.launcher_log_group = logs.LogGroup(
+            self,
+            "LauncherLogs",
+            retention=logs.RetentionDays.ONE_YEAR,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.handler_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=list(LOG_ACTIONS), resources=[self.launcher_log_group.log_group_arn]
+            )
+        )
+        self.launch_failures = sns.Topic(
+            self,
+            "LaunchFailures",
+            display_name="SageMaker tuning jobs that could not be launched",
+            enforce_ssl=True,
+            master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
+        )
+        self.launch_failures.grant_publish(self.handler_role)
+        self.launcher = lambda_.Function(
+            self,
+            "Launcher",
+            description="Launches waiting warm-start children and tracks tuning-job states",
+            runtime=RUNTIME,
+            handler=LAUNCHER,
+            code=lambda_.Code.from_asset(handler_asset_dir()),
+            timeout=LAUNCHER_TIMEOUT,
+            memory_size=256,
+            logging_format=lambda_.LoggingFormat.JSON,
+            log_group=self.launcher_log_group,
+            role=self.handler_role,
+            environment={
+                TABLES_VARIABLE: Lazy.string(_TableNames(self._table_names)),
+                TOPIC_VARIABLE: self.launch_failures.topic_arn,
+                STACK_VARIABLE: self.stack.stack_id,
+            },
+        )
+        target = targets.LambdaFunction(self.launcher, retry_attempts=2)
+        events.Rule(
+            self,
+            "TuningJobStateChange",
+            description="SageMaker tuning-job state changes: launch waiting children",
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"],
+                detail_type=["SageMaker HyperParameter Tuning Job State Change"],
+            ),
+            targets=[target],
+        )
+        events.Rule(
+            self,
+            "LaunchSweep",
+            description="Catches state changes whose events never arrived",
+            schedule=events.Schedule.rate(SWEEP_INTERVAL),
+            targets=[target],
+        )
 
     def context_value(self, key: str) -> Any:
         """A CDK context value, read once per stack (every job asks for the same keys)."""
@@ -220,7 +299,8 @@ class TuningJobProvider(Construct):
         """Record into ``table`` (granted once per table)."""
         if id(table) not in self._tables:
             self._tables.add(id(table))
-            table.grant_record(self.handler)
+            self._table_names.append(table.table_name)
+            table.grant_record(self.handler_role)
 
     def _allow(
         self,
@@ -289,6 +369,17 @@ class TuningJobProvider(Construct):
             cached = canonical_json(self.stack.resolve(text))
             self._resolved[text] = cached
         return cached
+
+
+@jsii.implements(IStableStringProducer)
+class _TableNames:
+    """The lineage tables the launcher serves, joined at synth once every job has added its."""
+
+    def __init__(self, names: list[str]) -> None:
+        self._names = names
+
+    def produce(self) -> str:
+        return ",".join(self._names)
 
 
 def _function_role(

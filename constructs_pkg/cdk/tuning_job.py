@@ -196,6 +196,10 @@ class TuningJob(TuningJobBase):
     :param random_seed: makes the search reproducible.
     :param removal_policy: ``DESTROY`` (default) stops a running job when the resource is
         deleted or replaced; ``RETAIN`` leaves it running. Lineage is kept either way.
+    :param wait_for_parents: with ``True`` (default), a child whose parents are still
+        running when it is deployed is recorded as waiting, the deployment succeeds, and the
+        stack's launcher creates the job when the last parent finishes (SageMaker accepts a
+        warm-start child only then). With ``False`` such a deployment fails instead.
     """
 
     def __init__(
@@ -219,6 +223,7 @@ class TuningJob(TuningJobBase):
         completion: CompletionCriteria | None = None,
         random_seed: int | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        wait_for_parents: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         self.construct_path = self.node.path
@@ -240,6 +245,7 @@ class TuningJob(TuningJobBase):
             "completion": completion,
             "random_seed": random_seed,
             "removal_policy": removal_policy,
+            "wait_for_parents": wait_for_parents,
         }
         self.training = training
         self.warm_start = warm_start
@@ -307,6 +313,9 @@ class TuningJob(TuningJobBase):
 
         self.job_name = self.resource.ref
         self.job_arn = self.resource.get_att_string("JobArn")
+        """The job's ARN; empty while a warm-start child waits for its parents."""
+        self.launch_state = self.resource.get_att_string("LaunchState")
+        """``Launched``, or ``Waiting`` when the job waits for its parents to finish."""
         self.policy_arns = self._own_arns(job_name)
         self._grant(parents)
 
@@ -542,6 +551,7 @@ class TuningJob(TuningJobBase):
             "LineageTableName": self.lineage.table_name,
             "ConstructPath": self.construct_path,
             "RemovalBehaviour": behaviour,
+            "WaitForParents": "false" if self._props["wait_for_parents"] is False else "true",
         }
 
     def _readable_text(self, text: str) -> str:

@@ -13,6 +13,7 @@ from constructs_pkg import (
     CategoricalRange,
     ContinuousRange,
     IntegerRange,
+    LineageTable,
     ScalingType,
     Strategy,
     TuningJob,
@@ -22,7 +23,13 @@ from constructs_pkg import (
 from constructs_pkg.cdk.tuning_job import RESOURCE_TYPE
 from constructs_pkg.core.model import definition_from_spec
 from tests.cdk.support import ROLE_ARN, job, new_stack, synth_errors, training, warnings_of
-from tests.cfn import custom_resources, physical_ids, policy_statements, resource_properties
+from tests.cfn import (
+    custom_resources,
+    physical_ids,
+    policy_statements,
+    resource_properties,
+    stand_in_arns,
+)
 
 
 def test_job_renders_one_custom_resource_with_the_canonical_spec() -> None:
@@ -444,3 +451,43 @@ def test_spec_property_has_sorted_keys() -> None:
     )
     spec = props["Spec"]
     assert spec == json.dumps(json.loads(spec), sort_keys=True, separators=(",", ":"))
+
+
+def test_stack_launcher_serves_every_lineage_table_on_state_changes_and_a_sweep() -> None:
+    """One launcher per stack: SageMaker state changes and a 15-minute sweep invoke it."""
+    stack = new_stack()
+    own = LineageTable(stack, "Own")
+    job(stack, "A")
+    job(stack, "B", lineage=own, wait_for_parents=False)
+
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": {
+                "source": ["aws.sagemaker"],
+                "detail-type": ["SageMaker HyperParameter Tuning Job State Change"],
+            }
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Events::Rule", {"ScheduleExpression": "rate(15 minutes)"}
+    )
+    template.resource_count_is("AWS::SNS::Topic", 1)
+    resources = template.to_json()["Resources"]
+    launcher = next(
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"]["Handler"] == "constructs_pkg.runtime.events.on_event"
+    )
+    variables = resource_properties(
+        launcher, physical_ids(template.to_json()), stand_in_arns(template.to_json())
+    )
+    tables = variables["Environment"]["Variables"]["LINEAGE_TABLE_NAMES"].split(",")
+    table_ids = [lid for lid, r in resources.items() if r["Type"] == "AWS::DynamoDB::GlobalTable"]
+    assert sorted(tables) == sorted(physical_ids(template.to_json())[lid] for lid in table_ids)
+    wait = sorted(
+        r["Properties"]["WaitForParents"] for r in resources.values() if r["Type"] == RESOURCE_TYPE
+    )
+    assert wait == ["false", "true"]
