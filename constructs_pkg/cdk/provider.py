@@ -55,6 +55,9 @@ LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 """What a function needs to write to a log group that already exists (the group's ``Arn``
 attribute ends in ``:*``, so it covers the group's streams)."""
 
+STATEMENT_RESOURCES = 40
+"""ARNs per policy statement (about 5 KB as CDK measures it), within one managed policy."""
+
 NAG_WILDCARD_RULE = "AwsSolutions-IAM5"
 """cdk-nag's wildcard-permission rule; each finding is ``<rule>[Resource::<resource>]``."""
 
@@ -163,6 +166,7 @@ class TuningJobProvider(Construct):
         self._handler_validations: Validations | None = None
         self._granted: dict[str, set[str]] = {}
         self._statements: dict[str, iam.PolicyStatement] = {}
+        self._counts: dict[str, int] = {}
         self._tables: set[int] = set()
         self._resolved: dict[str, str] = {}
         self._contexts: dict[str, Any] = {}
@@ -315,15 +319,21 @@ class TuningJobProvider(Construct):
             return
         granted.update(new)
         self._acknowledge_patterns(new)
-        statement = self._statements.get(key)
-        if statement is None:
-            statement = iam.PolicyStatement(
-                actions=list(actions), resources=new, conditions=conditions
-            )
-            self._statements[key] = statement
-            self.handler.add_to_role_policy(statement)
-        else:
-            statement.add_resources(*new)
+        # A statement holds at most STATEMENT_RESOURCES ARNs: IAM caps one managed policy at
+        # 6,144 characters, and CDK spreads a role's statements over managed policies but
+        # never splits a statement, so small statements let a stack hold hundreds of jobs.
+        for arn in new:
+            statement = self._statements.get(key)
+            if statement is None or self._counts[key] >= STATEMENT_RESOURCES:
+                statement = iam.PolicyStatement(
+                    actions=list(actions), resources=[arn], conditions=conditions
+                )
+                self._statements[key] = statement
+                self._counts[key] = 1
+                self.handler.add_to_role_policy(statement)
+            else:
+                statement.add_resources(arn)
+                self._counts[key] += 1
 
     def _acknowledge_patterns(self, arns: Sequence[str]) -> None:
         """Acknowledge cdk-nag's wildcard finding for each generated-names pattern in ``arns``.

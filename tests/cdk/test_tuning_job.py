@@ -25,6 +25,7 @@ from constructs_pkg.core.model import definition_from_spec
 from tests.cdk.support import ROLE_ARN, job, new_stack, synth_errors, training, warnings_of
 from tests.cfn import (
     custom_resources,
+    evaluate,
     physical_ids,
     policy_statements,
     resource_properties,
@@ -491,3 +492,21 @@ def test_stack_launcher_serves_every_lineage_table_on_state_changes_and_a_sweep(
         r["Properties"]["WaitForParents"] for r in resources.values() if r["Type"] == RESOURCE_TYPE
     )
     assert wait == ["false", "true"]
+
+
+def test_three_hundred_jobs_fit_iam_policy_limits() -> None:
+    """Per-job ARNs are grouped so each policy fits IAM's 6,144 characters, 10 per role."""
+    stack = new_stack()
+    for index in range(300):
+        job(stack, f"Job{index}")
+
+    template = Template.from_stack(stack).to_json()
+    refs, arns = physical_ids(template), stand_in_arns(template)
+    managed = 0
+    for resource in template["Resources"].values():
+        if resource["Type"] not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            continue
+        document = evaluate(resource["Properties"]["PolicyDocument"], refs, arns)
+        assert len(json.dumps(document, separators=(",", ":"))) <= 6_144
+        managed += resource["Type"] == "AWS::IAM::ManagedPolicy"
+    assert managed <= 10
