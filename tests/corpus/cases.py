@@ -4,8 +4,7 @@ Each :class:`Case` names the bad input, the rule id and the user-facing field th
 ``cdk synth`` must report for it. A case is either a set of construct-level changes to the
 small valid job of :mod:`tests.cdk.support` (``job`` keywords, or ``training`` keywords
 applied to its training definition) or a function of the builders that makes the bad job
-(warm start needs a parent in the same stack). ``known_bug`` marks a case that pins a
-library bug: it is expected to fail until the bug is fixed (see ``test_corpus.py``).
+(warm start needs a parent in the same stack).
 
 Three lists:
 
@@ -80,10 +79,6 @@ class Case:
     """Keywords of the valid training definition to change."""
     build: Builder | None = None
     """Makes the job to check in the stack (instead of ``job`` / ``training``)."""
-    known_bug: str | None = None
-    """Why the library fails this case today (the case is then a strict xfail)."""
-    bug_raises: type[BaseException] = AssertionError
-    """How a known bug shows: a missed or misplaced error line, or an exception."""
 
     def make(self, stack: cdk.Stack) -> TuningJobBase:
         """Build the job in ``stack``; its construct path prefixes the expected line."""
@@ -100,20 +95,9 @@ def on_job(
     description: str,
     rule_id: str,
     field: str,
-    *,
-    known_bug: str | None = None,
-    bug_raises: type[BaseException] = AssertionError,
     **changes: Any,
 ) -> Case:
-    return Case(
-        case_id,
-        description,
-        rule_id,
-        field,
-        job=changes,
-        known_bug=known_bug,
-        bug_raises=bug_raises,
-    )
+    return Case(case_id, description, rule_id, field, job=changes)
 
 
 def on_training(
@@ -121,11 +105,9 @@ def on_training(
     description: str,
     rule_id: str,
     field: str,
-    *,
-    known_bug: str | None = None,
     **changes: Any,
 ) -> Case:
-    return Case(case_id, description, rule_id, field, training=changes, known_bug=known_bug)
+    return Case(case_id, description, rule_id, field, training=changes)
 
 
 def built(
@@ -134,10 +116,8 @@ def built(
     rule_id: str,
     field: str,
     build: Builder,
-    *,
-    known_bug: str | None = None,
 ) -> Case:
-    return Case(case_id, description, rule_id, field, build=build, known_bug=known_bug)
+    return Case(case_id, description, rule_id, field, build=build)
 
 
 # --------------------------------------------------------------------------- builders
@@ -1842,9 +1822,10 @@ WARM_START_CASES = [
     ),
 ]
 
-# --------------------------------------------------------------------------- known bugs
+# --------------------------------------------------------------------------- mistyped values
+# Values of a plausible but wrong type that once slipped through or crashed synth.
 
-KNOWN_BUG_CASES = [
+MISTYPED_VALUE_CASES = [
     on_job(
         "TYPE.tags.not-a-mapping",
         "tags given as a list of pairs",
@@ -1891,6 +1872,35 @@ KNOWN_BUG_CASES = [
     ),
 ]
 
+# --------------------------------------------------------------------------- construct rules
+# Rules that need the app itself (constructs_pkg.core.rules.CONSTRUCT_RULES).
+
+
+def _second_job_named(name: str) -> Builder:
+    def build(stack: cdk.Stack) -> TuningJobBase:
+        job(stack, "First", job_name=name.lower())
+        return job(stack, "Job", job_name=name)
+
+    return build
+
+
+CONSTRUCT_RULE_CASES = [
+    on_job(
+        "T9.removal_policy.snapshot",
+        "a removal policy the handler cannot honour",
+        "T9",
+        "removal_policy",
+        removal_policy=cdk.RemovalPolicy.SNAPSHOT,
+    ),
+    built(
+        "N1.job_name.used-twice",
+        "a fixed job name already used in the app, in other letter case",
+        "N1",
+        "job_name",
+        _second_job_named("Churn-Tuning"),
+    ),
+]
+
 CASES: list[Case] = [
     *LENGTH_CASES,
     *PATTERN_CASES,
@@ -1901,7 +1911,8 @@ CASES: list[Case] = [
     *TYPE_CASES,
     *RULE_CASES,
     *WARM_START_CASES,
-    *KNOWN_BUG_CASES,
+    *MISTYPED_VALUE_CASES,
+    *CONSTRUCT_RULE_CASES,
 ]
 """Every invalid definition; each must fail synth with its expected error line."""
 

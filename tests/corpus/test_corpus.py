@@ -18,7 +18,7 @@ import pytest
 
 from constructs_pkg.core import servicemodel
 from constructs_pkg.core.findings import Severity
-from constructs_pkg.core.rules import RULES, check_job
+from constructs_pkg.core.rules import CONSTRUCT_RULES, RULES, check_job
 from tests.cdk.support import new_stack, warnings_of
 from tests.corpus.cases import CASES, DEPLOY_CASES, WARNING_CASES, Case, DeployCase
 
@@ -49,10 +49,7 @@ def synth_error_lines(stack: cdk.Stack) -> list[str]:
 
 
 def _param(case: Case | DeployCase) -> object:
-    marks = []
-    if isinstance(case, Case) and case.known_bug:
-        marks.append(pytest.mark.xfail(strict=True, reason=case.known_bug, raises=case.bug_raises))
-    return pytest.param(case, id=case.case_id, marks=marks)
+    return pytest.param(case, id=case.case_id)
 
 
 def natural(rule_id: str) -> tuple[str, int]:
@@ -148,22 +145,19 @@ def _table(synth: Counter[str], deploy: Counter[str], ids: list[str]) -> str:
 
 def test_corpus_covers_every_error_rule_and_every_field_limit() -> None:
     """At least one case per error rule id of RULES and per field-limit kind, 120 in all."""
-    every_id = set(RULES)
+    every_id = set(RULES) | set(CONSTRUCT_RULES)
     warn_ids = _emitted_rule_ids("warning")
-    unclassified = sorted(every_id - error_rule_ids() - (warn_ids & every_id))
+    unclassified = sorted(set(RULES) - error_rule_ids() - (warn_ids & every_id))
     assert not unclassified, f"rules that report neither an error nor a warning: {unclassified}"
 
-    synth = Counter(c.rule_id for c in CASES if c.known_bug is None)
+    synth = Counter(c.rule_id for c in CASES)
     deploy = Counter(c.rule_id for c in DEPLOY_CASES)
     counts = synth + deploy
     ids = sorted(set(counts) | error_rule_ids(), key=natural)
     print(f"\ncorpus size by rule id:\n{_table(synth, deploy, ids)}")
-    print(
-        f"synth cases: {sum(synth.values())}, deploy-time cases: {sum(deploy.values())}, "
-        f"known-bug cases: {sum(1 for c in CASES if c.known_bug)}"
-    )
+    print(f"synth cases: {sum(synth.values())}, deploy-time cases: {sum(deploy.values())}")
 
-    uncovered = sorted(error_rule_ids() - set(counts))
+    uncovered = sorted((error_rule_ids() | set(CONSTRUCT_RULES)) - set(counts))
     assert not uncovered, f"error rule ids without a corpus case: {uncovered}"
     missing_kinds = sorted(set(FIELD_LIMIT_IDS) - set(synth))
     assert FIELD_LIMIT_IDS and not missing_kinds, (
