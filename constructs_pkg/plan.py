@@ -344,6 +344,8 @@ class _Entry:
     change: _Job | None
     reasons: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    waits_for: list[str] = field(default_factory=list)
+    """In-app parents launching in the same deployment, which this job waits for."""
 
     @property
     def job(self) -> _Job:
@@ -465,14 +467,21 @@ def _failures(entry: _Entry, after: _Side, entries: Mapping[tuple[str, str], _En
                 f"{', '.join(_code(path) for path in importers)}, and CloudFormation does not "
                 "update an export that another stack imports"
             )
+    waits = entry.change.properties.get("WaitForParents") != "false"
     for parent in after.parents(entry.change):
         launching = entries.get(parent.job.key) if parent.job is not None else None
         if launching is not None and launching.action in (Action.LAUNCH, Action.REPLACE):
+            if waits:
+                # The handler records the child as waiting and the stack's launcher creates
+                # it once the parent has finished; the deployment itself succeeds.
+                entry.waits_for.append(parent.label)
+                continue
             found.append(
                 f"its warm-start parent {_code(parent.label)} launches in the same "
                 "deployment and is still running when this job is created, while a parent "
-                "must have finished (Completed, Stopped or Failed); deploy the parent first, "
-                "and this job once the parent has finished"
+                "must have finished (Completed, Stopped or Failed), and this job sets "
+                "wait_for_parents=False; deploy the parent first, and this job once the "
+                "parent has finished"
             )
     return found
 
@@ -539,9 +548,15 @@ def _section(entry: _Entry, before: _Side, after: _Side) -> list[str]:
 
 
 def _failure_lines(entry: _Entry) -> list[str]:
-    return [f"**The deployment fails:** {failure}." for failure in entry.failures] + (
-        [""] if entry.failures else []
-    )
+    lines = [f"**The deployment fails:** {failure}." for failure in entry.failures]
+    if entry.waits_for:
+        parents = ", ".join(_code(label) for label in entry.waits_for)
+        lines.append(
+            f"**Waits:** its warm-start parent {parents} launches in the same deployment, so "
+            "this job is recorded as waiting and launched by the stack's launcher once the "
+            "parent has finished."
+        )
+    return lines + ([""] if lines else [])
 
 
 def _launch_details(job: _Job, side: _Side, was: _Job | None = None) -> list[str]:

@@ -91,10 +91,9 @@ def test_new_parent_and_child_launch_with_their_relation_and_budgets() -> None:
         "\n"
         "A new tuning job launches.\n"
         "\n"
-        "**The deployment fails:** its warm-start parent `Jobs/Parent` launches in the same "
-        "deployment and is still running when this job is created, while a parent must have "
-        "finished (Completed, Stopped or Failed); deploy the parent first, and this job once "
-        "the parent has finished.\n"
+        "**Waits:** its warm-start parent `Jobs/Parent` launches in the same deployment, so "
+        "this job is recorded as waiting and launched by the stack's launcher once the parent "
+        "has finished.\n"
         "\n"
         "- Warm start: `TransferLearning` from:\n"
         "  - `Jobs/Parent` (in this app): worst case 240 instance-hours\n"
@@ -275,8 +274,9 @@ def test_token_parts_of_the_spec_are_compared_as_refs_and_attributes() -> None:
     assert "` → `<attr:RoleB" in line
 
 
-def test_replaced_parent_replaces_its_child_and_the_child_cannot_launch() -> None:
-    """The parent's new name reaches the child's spec at deploy, so the child is replaced too."""
+def test_replaced_parent_replaces_its_child_and_the_child_waits() -> None:
+    """The parent's new name reaches the child's spec at deploy, so the child is replaced too,
+    and waits for the new parent to finish."""
     base = jobs(lambda stack: job(stack, "Parent").derive(stack, "Child", max_jobs=10))
     change = jobs(
         lambda stack: job(stack, "Parent", max_jobs=12).derive(stack, "Child", max_jobs=10)
@@ -290,8 +290,25 @@ def test_replaced_parent_replaces_its_child_and_the_child_cannot_launch() -> Non
         "reaches this job's definition at deploy.\n"
     ) in child
     assert "- Changes:" not in child
-    assert "**The deployment fails:** its warm-start parent `Jobs/Parent` launches" in child
+    assert "**Waits:** its warm-start parent `Jobs/Parent` launches in the same deployment" in (
+        child
+    )
     assert "- Worst case: 12 training jobs" in markdown.split("## `Jobs/Parent`", 1)[1]
+
+
+def test_a_child_that_does_not_wait_fails_the_deployment() -> None:
+    """With wait_for_parents=False, a parent launching in the same deployment fails it."""
+    markdown = plan_markdown(
+        {},
+        jobs(lambda stack: job(stack, "Parent").derive(stack, "Child", wait_for_parents=False)),
+    )
+
+    assert (
+        "**The deployment fails:** its warm-start parent `Jobs/Parent` launches in the same "
+        "deployment and is still running when this job is created, while a parent must have "
+        "finished (Completed, Stopped or Failed), and this job sets wait_for_parents=False; "
+        "deploy the parent first, and this job once the parent has finished.\n"
+    ) in markdown
 
 
 def test_fixed_name_with_a_changed_definition_fails_the_deployment() -> None:
