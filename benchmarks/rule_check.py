@@ -17,8 +17,8 @@ each as a batch of calls; medians over the rounds):
 * baseline ``deepcopy``: ``copy.deepcopy`` of that request;
 * ``check_definition(child)`` and ``check_warm_start(child, five parents)`` with the
   deploy-time context (no value is a token), as the handler runs them;
-* the same two checks with ``aws_cdk.Token.is_unresolved`` as the token test, as the
-  construct runs them at synth (each test is a call into jsii's Node process). Skip
+* the same two checks with the construct's token test (``is_unresolved``), as the
+  construct runs them at synth (only a non-primitive value costs a call into jsii). Skip
   these with ``--no-jsii``.
 
 Printed: ms per call and the ratio of each check to each baseline. No target is set for
@@ -234,10 +234,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_jsii:
         started = time.perf_counter()
-        from aws_cdk import Token
+        from constructs_pkg.cdk.tuning_job import is_unresolved
 
         def synth_context() -> RuleContext:
-            return RuleContext(is_unresolved=Token.is_unresolved)
+            # The construct's token test: CDK's encoding in Python, jsii only for objects.
+            return RuleContext(is_unresolved=is_unresolved)
 
         probe = synth_context()
         check_definition(the_child, probe, job_name=CHILD_NAME)
@@ -296,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"synth-time checks of this child, both: {synth:.2f} ms "
             f"= {synth / both:.1f} x the same checks at deploy (the difference is jsii "
-            "round trips of Token.is_unresolved)"
+            "round trips of the construct's token test, if any)"
         )
     return 0
 
