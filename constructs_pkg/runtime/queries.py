@@ -27,6 +27,7 @@ from constructs_pkg.core.naming import lineage_key
 from constructs_pkg.runtime.lineage import (
     PARTITION_KEY,
     LaunchStatus,
+    LineageItem,
     from_attribute,
     item_key,
 )
@@ -87,14 +88,18 @@ class JobNode:
     def key(self) -> str:
         return lineage_key(self.name)
 
+    @property
+    def item(self) -> LineageItem:
+        """The same data read as the handler reads it; shared fields come from there."""
+        return LineageItem(self.data)
+
     def _text(self, key: str) -> str | None:
-        value = self.data.get(key)
-        return value if isinstance(value, str) and value else None
+        return self.item._text(key)
 
     @property
     def status(self) -> str | None:
         """The recorded status; for a parent seen only by name, the status last described."""
-        status = self._text("status")
+        status = self.item.status
         if status is not None:
             return status
         described = self.data.get("lastDescribed")
@@ -105,15 +110,16 @@ class JobNode:
 
     @property
     def parents(self) -> tuple[str, ...]:
-        return _names(self.data.get("parents"))
+        return self.item.parents
 
     @property
     def children(self) -> tuple[str, ...]:
-        return tuple(sorted(_names(self.data.get("children")), key=lineage_key))
+        """Sorted as SageMaker compares names: case aside."""
+        return tuple(sorted(self.item.children, key=lineage_key))
 
     @property
     def waiting_for(self) -> tuple[str, ...]:
-        return _names(self.data.get("waitingFor"))
+        return self.item.waiting_for
 
     @property
     def warm_start_type(self) -> str | None:
@@ -121,11 +127,11 @@ class JobNode:
 
     @property
     def external(self) -> bool:
-        return self.data.get("external") is True
+        return self.item.external
 
     @property
     def removed(self) -> bool:
-        return isinstance(self.data.get("removed"), Mapping)
+        return self.item.removed
 
     @property
     def failure_reason(self) -> str | None:
@@ -149,14 +155,6 @@ class JobNode:
 
     def link_names(self, direction: str) -> tuple[str, ...]:
         return self.parents if direction == UP else self.children
-
-
-def _names(value: object) -> tuple[str, ...]:
-    if isinstance(value, frozenset | set):
-        return tuple(sorted(str(v) for v in value))
-    if isinstance(value, list | tuple):
-        return tuple(v for v in value if isinstance(v, str) and v)
-    return ()
 
 
 def _node(item: Mapping[str, Any]) -> JobNode:
