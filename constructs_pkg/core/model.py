@@ -23,7 +23,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, TypeAlias, cast
 
@@ -759,8 +759,3 @@ def _enum(kind: type[StrEnum], value: object) -> Any:
         return kind(cast(str, value))
     except ValueError:
         return value
-
-
-def definition_fields() -> list[str]:
-    """Names of the definition's top-level fields (for error messages and docs)."""
-    return [f.name for f in fields(TuningJobDefinition)]
