@@ -54,8 +54,8 @@ go_offline()
 ensure_repo_on_path()
 
 import aws_cdk as cdk  # noqa: E402
-from aws_cdk import aws_lambda as lambda_  # noqa: E402
-from aws_cdk import custom_resources as cr  # noqa: E402
+from _bare_app import RESOURCE_TYPE as BARE_RESOURCE_TYPE  # noqa: E402
+from _bare_app import Payload, build_bare_app, new_app  # noqa: E402
 
 from constructs_pkg import (  # noqa: E402
     Channel,
@@ -74,11 +74,13 @@ from constructs_pkg.core.model import (  # noqa: E402
     definition_spec,
 )
 
+if BARE_RESOURCE_TYPE != RESOURCE_TYPE:
+    raise SystemExit("benchmarks/_bare_app.py must use the library's resource type")
+
 FULL_SIZES = (10, 100, 300)
 QUICK_SIZES = (10, 50, 150)
 OVERHEAD_TARGET = 0.10
 LINEARITY_TARGET = 3.3
-ENV = cdk.Environment(account="123456789012", region="us-east-1")
 ROLE_ARN = "arn:aws:iam::123456789012:role/sagemaker-training"
 PARENT_PLACEHOLDER = "@@PARENT-JOB-NAME@@"
 
@@ -109,15 +111,6 @@ PARENT_MAX_JOBS, CHILD_MAX_JOBS, MAX_PARALLEL_JOBS = 10, 20, 2
 # --------------------------------------------------------------------------- the apps
 
 
-def new_app(outdir: str) -> tuple[cdk.App, cdk.Stack]:
-    """An App and its Stack; every variant holds the same placeholder resource, so that the
-    empty app is a valid template (an empty one makes synth print a validation warning)."""
-    app = cdk.App(outdir=outdir)
-    stack = cdk.Stack(app, "Tuning", env=ENV)
-    cdk.CfnWaitConditionHandle(stack, "Placeholder")
-    return app, stack
-
-
 def build_library_app(outdir: str, n: int) -> cdk.App:
     app, stack = new_app(outdir)
     for i in range(n // 2):
@@ -138,17 +131,6 @@ def build_library_app(outdir: str, n: int) -> cdk.App:
             max_jobs=CHILD_MAX_JOBS,
         )
     return app
-
-
-@dataclass(frozen=True)
-class Payload:
-    """The Spec strings and hashes of a parent and a child, rendered once, untimed."""
-
-    parent_spec: str
-    parent_hash: str
-    child_spec_head: str
-    child_spec_tail: str
-    child_hash: str
 
 
 def render_payload() -> Payload:
@@ -177,56 +159,6 @@ def render_payload() -> Payload:
         child_spec_tail=tail,
         child_hash=definition_hash(child),
     )
-
-
-def _bare_properties(
-    construct_id: str, spec: str, digest: str, parents: list[str]
-) -> dict[str, object]:
-    return {
-        "Spec": spec,
-        "DefinitionHash": digest,
-        "JobName": "",
-        "NamePrefix": construct_id.lower(),
-        "Parents": parents,
-        "WarmStartType": "IdenticalDataAndAlgorithm" if parents else "",
-        "Tags": "{}",
-        "LineageTableName": "tuning-job-lineage",
-        "ConstructPath": f"Tuning/{construct_id}",
-        "RemovalBehaviour": "stop",
-    }
-
-
-def build_bare_app(outdir: str, n: int, payload: Payload) -> cdk.App:
-    app, stack = new_app(outdir)
-    if n == 0:
-        return app
-    on_event = lambda_.Function(
-        stack,
-        "OnEvent",
-        runtime=lambda_.Runtime.PYTHON_3_13,
-        handler="index.on_event",
-        code=lambda_.Code.from_inline("def on_event(event, context):\n    return {}\n"),
-    )
-    token = cr.Provider(stack, "Provider", on_event_handler=on_event).service_token
-    for i in range(n // 2):
-        parent = cdk.CustomResource(
-            stack,
-            f"Parent{i}",
-            service_token=token,
-            resource_type=RESOURCE_TYPE,
-            properties=_bare_properties(
-                f"Parent{i}", payload.parent_spec, payload.parent_hash, []
-            ),
-        )
-        child_spec = payload.child_spec_head + parent.ref + payload.child_spec_tail
-        cdk.CustomResource(
-            stack,
-            f"Child{i}",
-            service_token=token,
-            resource_type=RESOURCE_TYPE,
-            properties=_bare_properties(f"Child{i}", child_spec, payload.child_hash, [parent.ref]),
-        )
-    return app
 
 
 # --------------------------------------------------------------------------- timing
