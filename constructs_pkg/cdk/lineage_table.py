@@ -10,7 +10,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_pkg.runtime.lineage import PARTITION_KEY
+from constructs_pkg.core.naming import LINEAGE_PARTITION_KEY as PARTITION_KEY
 
 RECORD_ACTIONS = (
     "dynamodb:GetItem",

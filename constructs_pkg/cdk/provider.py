@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING, Any, cast
 import jsii
 from aws_cdk import (
     Acknowledgment,
+    AspectPriority,
+    Aspects,
     CfnElement,
     Duration,
+    IAspect,
     IStableStringProducer,
     Lazy,
     RemovalPolicy,
@@ -26,11 +29,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import custom_resources as cr
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from constructs_pkg.cdk.asset import handler_asset_dir
 from constructs_pkg.core.model import canonical_json
-from constructs_pkg.runtime.events import STACK_VARIABLE, TABLES_VARIABLE, TOPIC_VARIABLE
+from constructs_pkg.core.naming import STACK_VARIABLE, TABLES_VARIABLE, TOPIC_VARIABLE
 
 if TYPE_CHECKING:
     from constructs_pkg.cdk.lineage_table import LineageTable
@@ -94,6 +97,10 @@ class TuningJobProvider(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         self.stack = Stack.of(self)
+        # Carries the aspect that adds the pending grants (see ``flush``). It is the first
+        # child, so CDK visits it before the handler's role, whose own aspect splits a
+        # policy too large for IAM into managed policies.
+        self._grants = Construct(self, "Grants")
 
         # Both functions get roles of their own that may write only to their own log group,
         # rather than the AWS managed AWSLambdaBasicExecutionRole (logs:* on every group).
@@ -163,10 +170,12 @@ class TuningJobProvider(Construct):
         self._nag_prefix = ""
         self._patterns: dict[str, tuple[str, str]] = {}
         self._acknowledged: set[str] = set()
-        self._handler_validations: Validations | None = None
         self._granted: dict[str, set[str]] = {}
         self._statements: dict[str, iam.PolicyStatement] = {}
         self._counts: dict[str, int] = {}
+        self._pending: dict[str, _PendingGrant] = {}
+        self._pending_acknowledgments: list[Acknowledgment] = []
+        self._flush_scheduled = False
         self._tables: set[int] = set()
         self._resolved: dict[str, str] = {}
         self._contexts: dict[str, Any] = {}
@@ -247,8 +256,10 @@ class TuningJobProvider(Construct):
     # ------------------------------------------------------------------ permissions
     #
     # Every job adds ARNs to a few shared statements instead of statements of its own, so
-    # the handler's policy grows by one ARN per job, and each grant costs one call into
-    # jsii rather than a new statement.
+    # the handler's policy grows by one ARN per job. The ARNs (and the cdk-nag
+    # acknowledgments of their patterns) are collected on the Python side and added in a
+    # few calls into jsii by an aspect that runs first in synthesis (``flush``), rather
+    # than in a call or two per job.
 
     def tuning_job_arn(self, name: str) -> str:
         """The ARN of a tuning job (or an ARN pattern) in this stack's account and Region."""
@@ -319,21 +330,49 @@ class TuningJobProvider(Construct):
             return
         granted.update(new)
         self._acknowledge_patterns(new)
-        # A statement holds at most STATEMENT_RESOURCES ARNs: IAM caps one managed policy at
-        # 6,144 characters, and CDK spreads a role's statements over managed policies but
-        # never splits a statement, so small statements let a stack hold hundreds of jobs.
-        for arn in new:
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = _PendingGrant(tuple(actions), conditions)
+        pending.arns.extend(new)
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            Aspects.of(self._grants).add(_Flush(self), priority=AspectPriority.MUTATING)
+
+    def flush(self) -> None:
+        """Add the pending ARNs to the handler's policy, and the pending acknowledgments.
+
+        An aspect calls this before any other aspect runs, so the policy is complete when
+        CDK splits it into managed policies and when cdk-nag reads it. Calling it again,
+        or before synthesis, is harmless.
+
+        A statement holds at most ``STATEMENT_RESOURCES`` ARNs: IAM caps one managed policy
+        at 6,144 characters, and CDK spreads a role's statements over managed policies but
+        never splits a statement, so small statements let a stack hold hundreds of jobs.
+        """
+        self._flush_scheduled = False
+        for key, pending in self._pending.items():
+            arns = pending.arns
             statement = self._statements.get(key)
-            if statement is None or self._counts[key] >= STATEMENT_RESOURCES:
+            room = STATEMENT_RESOURCES - self._counts.get(key, 0)
+            if statement is not None and room > 0 and arns:
+                statement.add_resources(*arns[:room])
+                self._counts[key] += len(arns[:room])
+                arns = arns[room:]
+            for start in range(0, len(arns), STATEMENT_RESOURCES):
+                chunk = arns[start : start + STATEMENT_RESOURCES]
                 statement = iam.PolicyStatement(
-                    actions=list(actions), resources=[arn], conditions=conditions
+                    actions=list(pending.actions), resources=chunk, conditions=pending.conditions
                 )
                 self._statements[key] = statement
-                self._counts[key] = 1
+                self._counts[key] = len(chunk)
                 self.handler.add_to_role_policy(statement)
-            else:
-                statement.add_resources(arn)
-                self._counts[key] += 1
+        self._pending.clear()
+        if self._pending_acknowledgments:
+            Validations.of(self.handler_role).acknowledge(*self._pending_acknowledgments)
+            self._pending_acknowledgments = []
 
     def _acknowledge_patterns(self, arns: Sequence[str]) -> None:
         """Acknowledge cdk-nag's wildcard finding for each generated-names pattern in ``arns``.
@@ -343,7 +382,7 @@ class TuningJobProvider(Construct):
         Each pattern is acknowledged on the handler's role alone, by the exact finding id
         cdk-nag gives it; any other wildcard is left for cdk-nag to report.
         """
-        acknowledgments = []
+        acknowledgments = self._pending_acknowledgments
         for arn in arns:
             if "*" not in arn or arn in self._acknowledged:
                 continue
@@ -362,10 +401,6 @@ class TuningJobProvider(Construct):
                     ),
                 )
             )
-        if acknowledgments:
-            if self._handler_validations is None:
-                self._handler_validations = Validations.of(self.handler_role)
-            self._handler_validations.acknowledge(*acknowledgments)
 
     # ------------------------------------------------------------------ synth helpers
 
@@ -379,6 +414,26 @@ class TuningJobProvider(Construct):
             cached = canonical_json(self.stack.resolve(text))
             self._resolved[text] = cached
         return cached
+
+
+class _PendingGrant:
+    """ARNs waiting to join the statements of one kind of grant."""
+
+    def __init__(self, actions: tuple[str, ...], conditions: dict[str, Any] | None) -> None:
+        self.actions = actions
+        self.conditions = conditions
+        self.arns: list[str] = []
+
+
+@jsii.implements(IAspect)
+class _Flush:
+    """Adds a provider's pending grants when synthesis starts (see ``flush``)."""
+
+    def __init__(self, provider: TuningJobProvider) -> None:
+        self._provider = provider
+
+    def visit(self, node: IConstruct) -> None:
+        self._provider.flush()
 
 
 @jsii.implements(IStableStringProducer)

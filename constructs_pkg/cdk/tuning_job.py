@@ -61,6 +61,17 @@ _REMOVAL_BEHAVIOUR = {RemovalPolicy.DESTROY: "stop", RemovalPolicy.RETAIN: "reta
 
 _PLAIN = (str, int, float, bool, type(None), dict, list, tuple)
 
+_SCOPES: weakref.WeakKeyDictionary[Any, tuple[Stack, str]] = weakref.WeakKeyDictionary()
+"""The stack and path of each scope that holds tuning jobs, asked of jsii once per scope."""
+
+_ENVIRONMENTS: weakref.WeakKeyDictionary[Stack, tuple[str, str]] = weakref.WeakKeyDictionary()
+"""The account and Region of each stack, asked of jsii once per stack."""
+
+_JOB_NAME_TOKENS: dict[str, str] = {}
+"""The name token (``Ref``) of each job of an app -> its construct path. Such a token
+resolves to a name the handler generated or a validated fixed name: letters, digits and
+hyphens only, so it may stand inside JSON text unescaped."""
+
 
 def is_unresolved(value: object) -> bool:
     """Whether ``value`` is a CDK token, asking jsii only about non-primitive objects.
@@ -71,6 +82,34 @@ def is_unresolved(value: object) -> bool:
     if isinstance(value, _PLAIN):
         return looks_like_token(value)
     return bool(Token.is_unresolved(value))
+
+
+def _locate(scope: Construct) -> tuple[Stack, str]:
+    """The stack holding ``scope``, and ``scope``'s path."""
+    if isinstance(scope, TuningJobBase):
+        return scope.stack, scope.construct_path
+    known = _SCOPES.get(scope)
+    if known is None:
+        stack = scope if isinstance(scope, Stack) else Stack.of(scope)
+        known = (stack, scope.node.path)
+        _SCOPES[scope] = known
+    return known
+
+
+def _child_path(scope_path: str, construct_id: str) -> str:
+    """The path of a child of ``scope_path``: the constructs library writes a ``/`` in an
+    id as ``--``, and a root's empty id is no path component."""
+    own = construct_id.replace("/", "--")
+    return f"{scope_path}/{own}" if scope_path else own
+
+
+def _environment(stack: Stack) -> tuple[str, str]:
+    """A stack's account and Region (either may be a token)."""
+    known = _ENVIRONMENTS.get(stack)
+    if known is None:
+        known = (stack.account, stack.region)
+        _ENVIRONMENTS[stack] = known
+    return known
 
 
 @jsii.implements(IValidation)
@@ -87,10 +126,8 @@ class _Findings:
 class TuningJobBase(Construct):
     """What every tuning job offers, whether defined in this app or imported by name."""
 
-    job_name: str
-    """The tuning job's name (a token for a job of this app, resolved at deploy)."""
-    job_arn: str
-    """The tuning job's ARN (a token for a job of this app, resolved at deploy)."""
+    stack: Stack
+    """The stack that holds the job."""
     definition: TuningJobDefinition | None
     """The definition of a job of this app; ``None`` for a job imported by name."""
     warm_start: WarmStart | None
@@ -99,6 +136,21 @@ class TuningJobBase(Construct):
     policy_arns: list[str]
     """ARNs (or ARN patterns) for IAM statements. Unlike ``job_arn`` they never refer to
     the job's own resource, so the shared provider's policy cannot form a cycle with it."""
+
+    _job_name: str | None = None
+    _job_arn: str | None = None
+
+    @property
+    def job_name(self) -> str:
+        """The tuning job's name (a token for a job of this app, resolved at deploy)."""
+        assert self._job_name is not None
+        return self._job_name
+
+    @property
+    def job_arn(self) -> str:
+        """The tuning job's ARN (a token for a job of this app, resolved at deploy)."""
+        assert self._job_arn is not None
+        return self._job_arn
 
     @property
     def is_imported(self) -> bool:
@@ -118,16 +170,17 @@ class ImportedTuningJob(TuningJobBase):
 
     def __init__(self, scope: Construct, construct_id: str, job_name: str) -> None:
         super().__init__(scope, construct_id)
-        self.construct_path = self.node.path
-        self.job_name = job_name
-        self.job_arn = Stack.of(self).format_arn(
+        self.stack, scope_path = _locate(scope)
+        self.construct_path = _child_path(scope_path, construct_id)
+        self._job_name = job_name
+        self._job_arn = self.stack.format_arn(
             service="sagemaker",
             resource="hyper-parameter-tuning-job",
             resource_name=job_name.lower() if not is_unresolved(job_name) else job_name,
         )
         self.definition = None
         self.warm_start = None
-        self.policy_arns = [self.job_arn]
+        self.policy_arns = [self._job_arn]
         if not is_unresolved(job_name) and not (
             isinstance(job_name, str) and is_valid_job_name(job_name)
         ):
@@ -226,7 +279,8 @@ class TuningJob(TuningJobBase):
         wait_for_parents: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.construct_path = self.node.path
+        self.stack, scope_path = _locate(scope)
+        self.construct_path = _child_path(scope_path, construct_id)
         self._construct_id = construct_id
         self._props: dict[str, Any] = {
             "training": training,
@@ -250,7 +304,7 @@ class TuningJob(TuningJobBase):
         self.training = training
         self.warm_start = warm_start
         self.tags = dict(tags) if isinstance(tags, Mapping) else {}
-        stack = Stack.of(self)
+        stack = self.stack
         findings: list[Finding] = list(_tag_findings(tags))
         if lineage is not None and not isinstance(lineage, LineageTable):
             findings.append(
@@ -310,14 +364,33 @@ class TuningJob(TuningJobBase):
         )
         # The child's Spec and Parents refer to each in-app parent's name, and those
         # references alone order creation after the parents; no DependsOn is needed.
-
-        self.job_name = self.resource.ref
-        self.job_arn = self.resource.get_att_string("JobArn")
-        """The job's ARN; empty while a warm-start child waits for its parents."""
-        self.launch_state = self.resource.get_att_string("LaunchState")
-        """``Launched``, or ``Waiting`` when the job waits for its parents to finish."""
+        self._launch_state: str | None = None
         self.policy_arns = self._own_arns(job_name)
         self._grant(parents)
+
+    # The attributes below are tokens made on first use: each costs a call into jsii.
+
+    @property
+    def job_name(self) -> str:
+        """The tuning job's name (a token, resolved at deploy)."""
+        if self._job_name is None:
+            self._job_name = self.resource.ref
+            _JOB_NAME_TOKENS[self._job_name] = self.construct_path
+        return self._job_name
+
+    @property
+    def job_arn(self) -> str:
+        """The job's ARN (a token); empty while a warm-start child waits for its parents."""
+        if self._job_arn is None:
+            self._job_arn = self.resource.get_att_string("JobArn")
+        return self._job_arn
+
+    @property
+    def launch_state(self) -> str:
+        """``Launched``, or ``Waiting`` when the job waits for its parents to finish (a token)."""
+        if self._launch_state is None:
+            self._launch_state = self.resource.get_att_string("LaunchState")
+        return self._launch_state
 
     # ------------------------------------------------------------------ public API
 
@@ -452,11 +525,14 @@ class TuningJob(TuningJobBase):
         """A parent of this app must live in this job's account and Region (W3)."""
         if parent.is_imported:
             return []  # a name is looked up in the child's own account and Region
-        mine, theirs = self.provider.stack, Stack.of(parent)
+        (my_account, my_region), (account, region) = (
+            _environment(self.stack),
+            _environment(parent.stack),
+        )
         problems = []
         for what, here, there in (
-            ("account", mine.account, theirs.account),
-            ("Region", mine.region, theirs.region),
+            ("account", my_account, account),
+            ("Region", my_region, region),
         ):
             if not is_unresolved(here) and not is_unresolved(there) and here != there:
                 problems.append(f"{what} {there!r}, not {here!r}")
@@ -531,17 +607,19 @@ class TuningJob(TuningJobBase):
         # A definition with errors never reaches a template (synth fails first), and may
         # not even render; its spec is left empty.
         # Keys sorted at every level (the Spec property's JSON is canonical), tokens kept.
-        spec = json.loads(canonical_json(definition_spec(self._definition))) if spec_ok else {}
+        text = canonical_json(definition_spec(self._definition)) if spec_ok else "{}"
+        spec = json.loads(text)
         warm = self._definition.warm_start if spec_ok else None
 
-        # The readable hash covers the spec with every token as the CloudFormation expression
-        # it becomes (a parent as its Ref), so it is the same in every synth of the same app;
-        # the handler computes the authoritative hash from the resolved spec at deploy.
+        # The readable hash covers the spec with every token as what it stands for (a
+        # parent of this app as its construct path, any other token as the CloudFormation
+        # expression it becomes), so it is the same in every synth of the same app; the
+        # handler computes the authoritative hash from the resolved spec at deploy.
         readable = canonical_json(_map_strings(spec, self._readable_text))
         readable_hash = hashlib.sha256(readable.encode()).hexdigest()
 
         return {
-            "Spec": self.provider.stack.to_json_string(spec),
+            "Spec": text if _only_job_names(spec) else self.stack.to_json_string(spec),
             "DefinitionHash": readable_hash[:16],
             "JobName": job_name or "",
             "NamePrefix": name_prefix(self._construct_id),
@@ -555,7 +633,10 @@ class TuningJob(TuningJobBase):
         }
 
     def _readable_text(self, text: str) -> str:
-        return self.provider.resolve_text(text) if looks_like_token(text) else text
+        if not looks_like_token(text):
+            return text
+        path = _JOB_NAME_TOKENS.get(text)
+        return f"<job:{path}>" if path is not None else self.provider.resolve_text(text)
 
     def _own_arns(self, job_name: str | None) -> list[str]:
         arn = self.provider.tuning_job_arn
@@ -573,6 +654,20 @@ class TuningJob(TuningJobBase):
         if isinstance(role, str):
             self.provider.allow_pass_role(role)
         self.provider.allow_lineage(self.lineage)
+
+
+def _only_job_names(value: Any) -> bool:
+    """Whether every token in ``value`` is the name of a job of the app, and so may stay
+    inside JSON text as it is: CloudFormation then joins the text around the name.
+
+    Any other token (a parameter, an attribute) goes through ``Stack.to_json_string``,
+    which escapes its value for JSON at deploy, and keeps a number token a number.
+    """
+    if isinstance(value, Mapping):
+        return all(not looks_like_token(k) and _only_job_names(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_only_job_names(v) for v in value)
+    return not looks_like_token(value) or (isinstance(value, str) and value in _JOB_NAME_TOKENS)
 
 
 def _map_strings(value: Any, change: Callable[[str], str]) -> Any:

@@ -45,3 +45,12 @@ def lineage_key(name: str) -> str:
 
 LINEAGE_PARTITION_KEY = "pk"
 """The lineage table's only key attribute (a string): ``job#<lower-case name>``."""
+
+
+# The launcher's environment, set by the construct and read by the Lambda function.
+TABLES_VARIABLE = "LINEAGE_TABLE_NAMES"
+"""Comma-separated names of the lineage tables the launcher serves."""
+TOPIC_VARIABLE = "LAUNCH_FAILURE_TOPIC_ARN"
+"""The SNS topic that hears of children that could not be launched."""
+STACK_VARIABLE = "STACK_ID"
+"""The stack whose jobs the launcher serves."""

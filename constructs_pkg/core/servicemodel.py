@@ -7,23 +7,35 @@ copied by hand. Cross-field and warm-start rules live in :mod:`constructs_pkg.co
 
 Rule ids: ``F-REQUIRED``, ``F-TYPE``, ``F-LENGTH``, ``F-PATTERN``, ``F-ENUM``, ``F-RANGE``,
 ``F-SIZE``.
+
+The model is read from the installed botocore, so a newer botocore brings SageMaker's newer
+limits (new instance types, say). Reading it means importing most of botocore and parsing
+the whole SageMaker model, about a quarter of a second, so the shapes the request reaches
+(a few hundred, some 70 KB) are kept in a cache file per botocore version, under
+``$XDG_CACHE_HOME/constructs_pkg`` (``~/.cache/constructs_pkg``). A cache file that cannot
+be written or read is simply not used. ``CONSTRUCTS_PKG_MODEL_CACHE=off`` turns it off.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
+import json
 import math
+import os
 import re
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
-
-import botocore.session
-from botocore.model import ListShape, MapShape, Shape, StringShape, StructureShape
 
 from constructs_pkg.core.findings import Finding, RuleContext, Severity
 
 OPERATION = "CreateHyperParameterTuningJob"
+SERVICE = "sagemaker"
+CACHE_VARIABLE = "CONSTRUCTS_PKG_MODEL_CACHE"
+_CACHE_FORMAT = 1
+"""Part of the cache file's name: a change to what is cached gets a new file."""
 
 # botocore patterns use Java's Unicode classes, which Python's `re` lacks. The tag patterns
 # are the only ones that need them; these approximations accept the same ASCII characters
@@ -38,13 +50,144 @@ _ENUM_LIST_LIMIT = 12
 """Enums longer than this are summarised in messages (instance types have over 200 values)."""
 
 
+class Shape:
+    """One shape of the service model: what the validator needs of botocore's ``Shape``."""
+
+    __slots__ = (
+        "enum",
+        "key",
+        "max",
+        "member",
+        "members",
+        "min",
+        "name",
+        "pattern",
+        "required_members",
+        "type_name",
+        "value",
+    )
+
+    def __init__(self, name: str, spec: Mapping[str, Any]) -> None:
+        self.name = name
+        self.type_name: str = spec["type"]
+        self.required_members: tuple[str, ...] = tuple(spec.get("required", ()))
+        self.min: int | float | None = spec.get("min")
+        self.max: int | float | None = spec.get("max")
+        self.pattern: str | None = spec.get("pattern")
+        self.enum: tuple[str, ...] = tuple(spec.get("enum", ()))
+        # Filled in by ``_link`` once every shape exists (shapes may refer to each other).
+        self.members: dict[str, Shape] = {}
+        self.member: Shape | None = None
+        self.key: Shape | None = None
+        self.value: Shape | None = None
+
+
+def _extract() -> dict[str, Any]:
+    """The shapes the operation's input reaches, read from botocore, as plain data."""
+    import botocore.session  # costly: only when no cache file has the extract
+
+    model = botocore.session.get_session().get_service_model(SERVICE)
+    input_shape: Any = model.operation_model(OPERATION).input_shape
+    shapes: dict[str, dict[str, Any]] = {}
+    todo: list[Any] = [input_shape]
+    while todo:
+        shape = todo.pop()
+        if shape.name in shapes:
+            continue
+        spec: dict[str, Any] = {"type": shape.type_name}
+        for key in ("min", "max", "pattern"):
+            if key in shape.metadata:
+                spec[key] = shape.metadata[key]
+        if getattr(shape, "enum", None):
+            spec["enum"] = list(shape.enum)
+        if shape.type_name == "structure":
+            spec["members"] = {name: m.name for name, m in shape.members.items()}
+            spec["required"] = list(shape.required_members)
+            todo.extend(shape.members.values())
+        elif shape.type_name == "list":
+            spec["member"] = shape.member.name
+            todo.append(shape.member)
+        elif shape.type_name == "map":
+            spec["key"], spec["value"] = shape.key.name, shape.value.name
+            todo.extend((shape.key, shape.value))
+        shapes[shape.name] = spec
+    return {
+        "service": SERVICE,
+        "operation": OPERATION,
+        "input": input_shape.name,
+        "shapes": dict(sorted(shapes.items())),
+    }
+
+
+def _cache_file() -> Path | None:
+    """Where this botocore's extract is cached, or ``None`` when it is not to be."""
+    if os.environ.get(CACHE_VARIABLE, "").lower() in ("off", "0", "false", "no"):
+        return None
+    if os.environ.get("AWS_DATA_PATH") or Path("~/.aws/models", SERVICE).expanduser().exists():
+        return None  # botocore may read a model other than its own: always ask botocore
+    import botocore  # the package alone, for its version: a few ms
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None
+    return Path(
+        base,
+        "constructs_pkg",
+        f"{SERVICE}-{OPERATION}-{botocore.__version__}-v{_CACHE_FORMAT}.json",
+    )
+
+
+def load_model_extract() -> dict[str, Any]:
+    """The shapes of the operation's input, from the cache file or else from botocore."""
+    path = _cache_file()
+    if path is not None:
+        try:
+            extract = json.loads(path.read_text(encoding="utf-8"))
+            if extract.get("operation") == OPERATION and extract.get("input") in extract.get(
+                "shapes", {}
+            ):
+                return dict(extract)
+        except (OSError, ValueError, AttributeError):
+            pass  # absent or unreadable: read botocore and write it again
+    extract = _extract()
+    if path is not None:
+        _write(path, extract)
+    return extract
+
+
+def _write(path: Path, extract: Mapping[str, Any]) -> None:
+    """Write the cache file whole or not at all (a rename is atomic)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".model-", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(extract, stream, separators=(",", ":"))
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a read-only home, say: the next run reads botocore again
+
+
 @functools.lru_cache(maxsize=1)
-def _input_shape() -> StructureShape:
-    session = botocore.session.get_session()
-    model = session.get_service_model("sagemaker")
-    shape = model.operation_model(OPERATION).input_shape
-    assert isinstance(shape, StructureShape)
-    return shape
+def _shapes() -> dict[str, Shape]:
+    extract = load_model_extract()
+    shapes = {name: Shape(name, spec) for name, spec in extract["shapes"].items()}
+    for name, spec in extract["shapes"].items():
+        shape = shapes[name]
+        shape.members = {m: shapes[target] for m, target in spec.get("members", {}).items()}
+        for attribute in ("member", "key", "value"):
+            if attribute in spec:
+                setattr(shape, attribute, shapes[spec[attribute]])
+    shapes[""] = shapes[extract["input"]]
+    return shapes
+
+
+def _input_shape() -> Shape:
+    return _shapes()[""]
+
+
+def model_loaded() -> bool:
+    """Whether the service model has been read in this process."""
+    return _shapes.cache_info().currsize > 0
 
 
 @functools.lru_cache(maxsize=256)
@@ -60,10 +203,9 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
 
 
 def enum_values(shape_name: str) -> list[str]:
-    """The allowed values of an enum shape, e.g. ``TrainingInstanceType``."""
-    session = botocore.session.get_session()
-    shape = session.get_service_model("sagemaker").shape_for(shape_name)
-    return list(shape.enum) if isinstance(shape, StringShape) else []
+    """The allowed values of an enum shape the request reaches, e.g. ``TrainingInstanceType``."""
+    shape = _shapes().get(shape_name)
+    return list(shape.enum) if shape is not None and shape_name else []
 
 
 def validate_request(request: Mapping[str, Any], ctx: RuleContext | None = None) -> list[Finding]:
@@ -111,7 +253,6 @@ class _Walker:
             self.report("F-TYPE", path, f"must be true or false; got {_show(value)}")
 
     def visit_structure(self, value: Any, shape: Shape, path: str) -> None:
-        assert isinstance(shape, StructureShape)
         if not isinstance(value, Mapping):
             self.report("F-TYPE", path, f"must be an object; got {_show(value)}")
             return
@@ -125,7 +266,7 @@ class _Walker:
                 self.visit(member, shape.members[name], _join(path, name))
 
     def visit_list(self, value: Any, shape: Shape, path: str) -> None:
-        assert isinstance(shape, ListShape)
+        assert shape.member is not None
         if not isinstance(value, list | tuple):
             self.report("F-TYPE", path, f"must be a list; got {_show(value)}")
             return
@@ -134,7 +275,7 @@ class _Walker:
             self.visit(item, shape.member, f"{path}[{index}]")
 
     def visit_map(self, value: Any, shape: Shape, path: str) -> None:
-        assert isinstance(shape, MapShape)
+        assert shape.key is not None and shape.value is not None
         if not isinstance(value, Mapping):
             self.report("F-TYPE", path, f"must be a mapping; got {_show(value)}")
             return
@@ -145,8 +286,7 @@ class _Walker:
             self.visit(item, shape.value, entry)
 
     def check_size(self, size: int, shape: Shape, path: str, noun: str) -> None:
-        low = shape.metadata.get("min")
-        high = shape.metadata.get("max")
+        low, high = shape.min, shape.max
         if (low is not None and size < low) or (high is not None and size > high):
             self.report("F-SIZE", path, f"must have {_bounds(low, high)} {noun}; got {size}")
 
@@ -154,8 +294,7 @@ class _Walker:
         if not isinstance(value, str):
             self.report("F-TYPE", path, f"must be a string; got {_show(value)}")
             return
-        low = shape.metadata.get("min")
-        high = shape.metadata.get("max")
+        low, high = shape.min, shape.max
         if (low is not None and len(value) < low) or (high is not None and len(value) > high):
             self.report(
                 "F-LENGTH",
@@ -164,12 +303,12 @@ class _Walker:
                 f"({'value hidden' if _is_secret_prone(path) else _show(value)})",
             )
             return
-        allowed = list(shape.enum) if isinstance(shape, StringShape) else []
+        allowed = shape.enum
         if allowed:
             if value not in allowed:
                 self.report("F-ENUM", path, _enum_message(value, allowed))
             return
-        pattern = shape.metadata.get("pattern")
+        pattern = shape.pattern
         compiled = _compiled(pattern) if pattern else None
         if compiled is not None and compiled.fullmatch(value) is None:
             shown = "a hidden value" if _is_secret_prone(path) else _show(value)
@@ -184,8 +323,7 @@ class _Walker:
         if isinstance(value, float) and not math.isfinite(value):
             self.report("F-RANGE", path, f"must be a finite number; got {value}")
             return
-        low = shape.metadata.get("min")
-        high = shape.metadata.get("max")
+        low, high = shape.min, shape.max
         if (low is not None and value < low) or (high is not None and value > high):
             self.report("F-RANGE", path, f"must be {_bounds(low, high)}; got {value}")
 
@@ -208,7 +346,7 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _bounds(low: int | None, high: int | None) -> str:
+def _bounds(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
         return f"from {low:,} to {high:,}"
     if low is not None:
@@ -221,7 +359,7 @@ def _show(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _enum_message(value: str, allowed: list[str]) -> str:
+def _enum_message(value: str, allowed: Sequence[str]) -> str:
     if len(allowed) <= _ENUM_LIST_LIMIT:
         return f"must be one of {', '.join(allowed)}; got {_show(value)}"
     close = difflib.get_close_matches(value, allowed, n=3)

@@ -35,6 +35,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from constructs_pkg.core.naming import STACK_VARIABLE, TABLES_VARIABLE, TOPIC_VARIABLE
 from constructs_pkg.runtime.aws import describe_error, error_code, sns_client
 from constructs_pkg.runtime.errors import (
     AwsCallFailedError,
@@ -59,9 +60,6 @@ STATE_CHANGE_SOURCE = "aws.sagemaker"
 STATE_CHANGE_DETAIL_TYPE = "SageMaker HyperParameter Tuning Job State Change"
 SCHEDULED_DETAIL_TYPE = "Scheduled Event"
 
-TABLES_VARIABLE = "LINEAGE_TABLE_NAMES"
-TOPIC_VARIABLE = "LAUNCH_FAILURE_TOPIC_ARN"
-STACK_VARIABLE = "STACK_ID"
 
 SWEEP_SAFETY_MARGIN_SECONDS = 60.0
 """The sweep starts no new job when less than this is left of the Lambda's time."""

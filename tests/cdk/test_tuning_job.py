@@ -8,6 +8,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Match, Template
+from constructs import Construct
 
 from constructs_pkg import (
     CategoricalRange,
@@ -21,8 +22,8 @@ from constructs_pkg import (
     WarmStartType,
 )
 from constructs_pkg.cdk.tuning_job import RESOURCE_TYPE
-from constructs_pkg.core.model import definition_from_spec
-from tests.cdk.support import ROLE_ARN, job, new_stack, synth_errors, training, warnings_of
+from constructs_pkg.core.model import canonical_json, definition_from_spec, definition_spec
+from tests.cdk.support import ENV, ROLE_ARN, job, new_stack, synth_errors, training, warnings_of
 from tests.cfn import (
     custom_resources,
     evaluate,
@@ -494,9 +495,15 @@ def test_stack_launcher_serves_every_lineage_table_on_state_changes_and_a_sweep(
     assert wait == ["false", "true"]
 
 
-def test_three_hundred_jobs_fit_iam_policy_limits() -> None:
-    """Per-job ARNs are grouped so each policy fits IAM's 6,144 characters, 10 per role."""
-    stack = new_stack()
+@pytest.mark.parametrize("stabilization", [False, True], ids=["legacy-aspects", "stabilized"])
+def test_three_hundred_jobs_fit_iam_policy_limits(stabilization: bool) -> None:
+    """Per-job ARNs are grouped so each policy fits IAM's 6,144 characters, 10 per role.
+
+    The ARNs join the policy in an aspect; it must run before the role's own aspect that
+    splits the policy, in both of CDK's ways of invoking aspects.
+    """
+    app = cdk.App(context={"@aws-cdk/core:aspectStabilization": stabilization})
+    stack = cdk.Stack(app, "Jobs", env=ENV)
     for index in range(300):
         job(stack, f"Job{index}")
 
@@ -510,3 +517,47 @@ def test_three_hundred_jobs_fit_iam_policy_limits() -> None:
         assert len(json.dumps(document, separators=(",", ":"))) <= 6_144
         managed += resource["Type"] == "AWS::IAM::ManagedPolicy"
     assert managed <= 10
+
+
+@pytest.mark.parametrize("construct_id", ["Job", "Odd/Id", "With Space"])
+def test_construct_path_matches_the_node_path(construct_id: str) -> None:
+    """The path kept on the Python side is the one the constructs library gives the node."""
+    stack = new_stack()
+    group = Construct(Construct(stack, "Team"), "Vision")
+    for scope in (stack, group):
+        made = job(scope, construct_id)
+        assert made.construct_path == made.node.path
+        assert made.stack is stack
+
+
+def test_spec_with_parent_names_matches_cdk_json_rendering() -> None:
+    """A Spec whose only tokens are parent names is the text CDK's own JSON rendering gives."""
+    stack = new_stack()
+    parent = job(stack, "Parent")
+    other = job(stack, "Other")
+    child = parent.derive(stack, "Child", additional_parents=[other])
+    template = Template.from_stack(stack).to_json()
+    spec = json.loads(canonical_json(definition_spec(child.definition)))
+    expected = stack.resolve(stack.to_json_string(spec))
+    child_id = stack.get_logical_id(child.resource.node.default_child)
+    assert template["Resources"][child_id]["Properties"]["Spec"] == expected
+
+
+def test_spec_with_other_tokens_uses_cdk_json_rendering() -> None:
+    """Parameters inside the Spec go through CDK's JSON rendering: a number stays a number."""
+    stack = new_stack()
+    image = cdk.CfnParameter(stack, "Image", type="String")
+    budget = cdk.CfnParameter(stack, "Budget", type="Number")
+    made = job(
+        stack,
+        "Job",
+        training=training(image_uri=image.value_as_string),
+        max_jobs=budget.value_as_number,
+    )
+    template = Template.from_stack(stack).to_json()
+    spec = json.loads(canonical_json(definition_spec(made.definition)))
+    job_id = stack.get_logical_id(made.resource.node.default_child)
+    rendered = template["Resources"][job_id]["Properties"]["Spec"]
+    assert rendered == stack.resolve(stack.to_json_string(spec))
+    assert {"Ref": "Budget"} in rendered["Fn::Join"][1]
+    assert "e+289" not in json.dumps(rendered)

@@ -245,3 +245,77 @@ class TestTokens:
             == []
         )
         assert ctx.unresolved == ["ranges['learning_rate'].min"]
+
+
+# --------------------------------------------------------------------------- model cache
+
+CACHE_PROBE = """
+import sys
+from constructs_pkg.core import servicemodel
+findings = servicemodel.validate_request({"HyperParameterTuningJobName": "bad name!"})
+print(sorted({f.rule_id for f in findings}))
+print("botocore.session" in sys.modules)
+"""
+
+
+def _probe(env: dict[str, str]) -> tuple[str, bool]:
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", CACHE_PROBE],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    rules, session = result.stdout.split("\n")[:2]
+    return rules, session == "True"
+
+
+def test_the_model_extract_is_cached_per_botocore_version(tmp_path: Any) -> None:
+    """GIVEN an empty cache directory WHEN the model is first needed THEN botocore is read
+    and the extract written; a second process reads the file and never loads botocore's
+    session, and finds the same problems."""
+    import json
+
+    import botocore
+
+    from constructs_pkg.core import servicemodel
+
+    env = {"XDG_CACHE_HOME": str(tmp_path), "CONSTRUCTS_PKG_MODEL_CACHE": "on"}
+    first, read_botocore = _probe(env)
+    files = list((tmp_path / "constructs_pkg").glob("*.json"))
+    assert [f.name for f in files] == [
+        f"sagemaker-CreateHyperParameterTuningJob-{botocore.__version__}-v1.json"
+    ]
+    assert json.loads(files[0].read_text()) == servicemodel._extract()
+    second, read_again = _probe(env)
+    assert (read_botocore, read_again) == (True, False)
+    assert first == second == "['F-PATTERN', 'F-REQUIRED']"
+
+
+def test_a_damaged_cache_file_is_replaced(tmp_path: Any) -> None:
+    import botocore
+
+    from constructs_pkg.core import servicemodel
+
+    env = {"XDG_CACHE_HOME": str(tmp_path), "CONSTRUCTS_PKG_MODEL_CACHE": "on"}
+    path = tmp_path / "constructs_pkg"
+    path.mkdir()
+    damaged = path / f"sagemaker-CreateHyperParameterTuningJob-{botocore.__version__}-v1.json"
+    damaged.write_text('{"shapes": {"trunc')
+    rules, read_botocore = _probe(env)
+    assert rules == "['F-PATTERN', 'F-REQUIRED']" and read_botocore
+    import json
+
+    assert json.loads(damaged.read_text()) == servicemodel._extract()
+
+
+def test_the_cache_can_be_turned_off(tmp_path: Any) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path), "CONSTRUCTS_PKG_MODEL_CACHE": "off"}
+    rules, read_botocore = _probe(env)
+    assert rules == "['F-PATTERN', 'F-REQUIRED']" and read_botocore
+    assert not (tmp_path / "constructs_pkg").exists()
