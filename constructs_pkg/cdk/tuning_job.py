@@ -53,8 +53,10 @@ WARNING_PREFIX = "constructs_pkg"
 QUOTA_CONTEXT_TRAINING_JOBS = "constructs_pkg:maxTrainingJobsQuota"
 QUOTA_CONTEXT_PARALLEL_JOBS = "constructs_pkg:maxParallelJobsQuota"
 
-_FIXED_NAMES: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
-"""Fixed job names seen in each app (lower case -> construct path)."""
+_FIXED_NAMES: weakref.WeakKeyDictionary[Any, dict[tuple[object, str], str]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Fixed job names seen in each app ((account and Region, lower-case name) -> path)."""
 
 _REMOVAL_BEHAVIOUR = {RemovalPolicy.DESTROY: "stop", RemovalPolicy.RETAIN: "retain"}
 
@@ -172,18 +174,19 @@ class ImportedTuningJob(TuningJobBase):
         super().__init__(scope, construct_id)
         self.stack, scope_path = _locate(scope)
         self.construct_path = _child_path(scope_path, construct_id)
-        self._job_name = job_name
+        named = isinstance(job_name, str)
+        self._job_name = job_name if named else str(job_name)
         self._job_arn = self.stack.format_arn(
             service="sagemaker",
             resource="hyper-parameter-tuning-job",
-            resource_name=job_name.lower() if not is_unresolved(job_name) else job_name,
+            resource_name=(
+                self._job_name.lower() if not is_unresolved(self._job_name) else self._job_name
+            ),
         )
         self.definition = None
         self.warm_start = None
         self.policy_arns = [self._job_arn]
-        if not is_unresolved(job_name) and not (
-            isinstance(job_name, str) and is_valid_job_name(job_name)
-        ):
+        if not named or (not is_unresolved(job_name) and not is_valid_job_name(job_name)):
             self.node.add_validation(
                 _Findings(
                     [
@@ -488,7 +491,7 @@ class TuningJob(TuningJobBase):
     def _unique_name(
         self, job_name: str | None, parents: Sequence[TuningJobBase]
     ) -> list[Finding]:
-        """A fixed name is used once in the app, and is not a parent's name (N1).
+        """A fixed name is used once per account and Region, and is not a parent's name (N1).
 
         SageMaker compares names case-insensitively and never reuses one, so a second job
         under the same name would fail at deploy.
@@ -507,8 +510,14 @@ class TuningJob(TuningJobBase):
                         f"{parent.construct_path}; a job cannot warm-start from itself.",
                     )
                 ]
+        # Names are unique per account and Region. A stack whose account or Region is not
+        # known at synth may deploy anywhere, so its names are compared only among its own.
+        account, region = _environment(self.stack)
+        place: object = (
+            self.stack if is_unresolved(account) or is_unresolved(region) else (account, region)
+        )
         names = _FIXED_NAMES.setdefault(self.node.root, {})
-        first = names.setdefault(key, self.construct_path)
+        first = names.setdefault((place, key), self.construct_path)
         if first == self.construct_path:
             return []
         return [
@@ -548,23 +557,46 @@ class TuningJob(TuningJobBase):
             )
         ]
 
-    def _context(self) -> RuleContext:
-        training_quota = self.provider.context_value(QUOTA_CONTEXT_TRAINING_JOBS)
-        parallel_quota = self.provider.context_value(QUOTA_CONTEXT_PARALLEL_JOBS)
+    def _context(self, findings: list[Finding]) -> RuleContext:
         defaults = RuleContext()
         return RuleContext(
             is_unresolved=is_unresolved,
-            max_training_jobs_quota=int(training_quota or defaults.max_training_jobs_quota),
-            max_parallel_jobs_quota=int(parallel_quota or defaults.max_parallel_jobs_quota),
+            max_training_jobs_quota=self._quota(
+                QUOTA_CONTEXT_TRAINING_JOBS, defaults.max_training_jobs_quota, findings
+            ),
+            max_parallel_jobs_quota=self._quota(
+                QUOTA_CONTEXT_PARALLEL_JOBS, defaults.max_parallel_jobs_quota, findings
+            ),
         )
 
+    def _quota(self, key: str, default: int, findings: list[Finding]) -> int:
+        """A quota from the CDK context (``cdk synth -c KEY=N`` gives a string)."""
+        value = self.provider.context_value(key)
+        if value is None:
+            return default
+        text = str(value).strip()
+        if not isinstance(value, bool) and text.isdigit() and int(text) >= 1:
+            return int(text)
+        findings.append(
+            Finding(
+                "F-TYPE",
+                Severity.ERROR,
+                f"context {key}",
+                f"must be a whole number of at least 1 (your account's quota); got {value!r}",
+            )
+        )
+        return default
+
     def _check(self, job_name: str | None, parents: Sequence[TuningJobBase]) -> list[Finding]:
-        ctx = self._context()
+        quota_findings: list[Finding] = []
+        ctx = self._context(quota_findings)
         views = [
             ParentJob(name=p.job_name, label=p.construct_path, definition=p.definition)
             for p in parents
         ]
-        findings = check_job(self._definition, views, ctx, job_name=job_name, tags=self.tags)
+        findings = quota_findings + check_job(
+            self._definition, views, ctx, job_name=job_name, tags=self.tags
+        )
 
         # Names of parents in this app are generated by the library and valid by
         # construction; every other unresolved value is checked at deploy.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -38,8 +39,10 @@ UNRESOLVED_RULE_ID = "UNRESOLVED"
 
 TOKEN_MARKERS = ("${Token[", "#{Token[")
 """How CDK encodes an unresolved string (``${Token[...]}``) or list item (``#{Token[...]}``)."""
-ENCODED_NUMBER_LIMIT = -1e288
-"""CDK encodes an unresolved number as a huge negative double, below this."""
+TOKEN_NUMBER_MARK = 0xFBFF
+"""The top 16 bits of a double that encodes an unresolved number: CDK keeps the token's
+index in the low 48 bits, which makes it a negative number near -1.888e289. No other
+value has them (infinities and NaN have 0x7FF0 or 0xFFF0 and up)."""
 
 
 def looks_like_token(value: object) -> bool:
@@ -52,7 +55,8 @@ def looks_like_token(value: object) -> bool:
     if isinstance(value, str):
         return any(marker in value for marker in TOKEN_MARKERS)
     if isinstance(value, float):
-        return value < ENCODED_NUMBER_LIMIT
+        bits: int = struct.unpack("<Q", struct.pack("<d", value))[0]
+        return bits >> 48 == TOKEN_NUMBER_MARK
     return False
 
 

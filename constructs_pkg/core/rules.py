@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import NamedTuple, cast
 
-from constructs_pkg.core.findings import Finding, RuleContext, Severity
+from constructs_pkg.core.findings import Finding, RuleContext, Severity, looks_like_token
 from constructs_pkg.core.model import (
     SERVICE_OBJECTIVE_KEY,
     CategoricalRange,
@@ -56,7 +56,7 @@ from constructs_pkg.core.model import (
 )
 from constructs_pkg.core.naming import MAX_NAME_LENGTH, NAME_PATTERN
 from constructs_pkg.core.servicemodel import validate_request
-from constructs_pkg.core.structure import structure_findings
+from constructs_pkg.core.structure import caused_by, repaired, structure_findings
 
 PLACEHOLDER_JOB_NAME = "placeholder-name"
 """Stands in for a name generated at deploy, so the rest of the request can be checked."""
@@ -229,12 +229,19 @@ def check_definition(
     """Every finding for one definition on its own: field limits, then cross-field rules.
 
     A definition whose containers hold the wrong Python types (``F-TYPE`` from
-    :func:`structure_findings`) cannot be rendered, so only those findings are returned.
+    :func:`structure_findings`) cannot be rendered as it is: the other checks then run on a
+    copy with those containers made neutral, and keep only the findings that do not follow
+    from the faulted containers, so every other problem is still reported.
     """
     ctx = ctx or RuleContext()
-    findings = structure_findings(definition)
-    if findings:
-        return findings
+    faults = structure_findings(definition)
+    if faults:
+        fixed = repaired(definition)
+        if fixed is None:
+            return faults
+        faulted = {f.field for f in faults}
+        others = check_definition(fixed, ctx, job_name=job_name, tags=tags)
+        return faults + [f for f in others if not caused_by(f.field, faulted)]
 
     request = definition.to_request(job_name or PLACEHOLDER_JOB_NAME, tags)
     findings = validate_request(request, ctx)
@@ -883,7 +890,8 @@ def parallel_jobs_within_max_jobs(
     # Whether the service rejects it is unconfirmed, so a warning.
     parallel = _known_whole(definition.max_parallel_jobs, ctx, "max_parallel_jobs")
     max_jobs = _known_whole(definition.max_jobs, ctx, "max_jobs")
-    if parallel is not None and max_jobs is not None and parallel > max_jobs:
+    # A max_jobs below 1 is already an error of its own (F-RANGE).
+    if parallel is not None and max_jobs is not None and parallel > max_jobs >= 1:
         yield warning(
             "S8",
             "max_parallel_jobs",
@@ -1418,14 +1426,16 @@ def changes_from_parents_within_limit(
 def warm_start_is_not_recursive(
     definition: TuningJobDefinition, parents: Sequence[ParentJob], ctx: RuleContext
 ) -> Iterator[Finding]:
+    listed = {_name_key(p.name) for p in parents}
     for index, parent, theirs in _defined(parents):
         if theirs.warm_start is None:
             continue
-        grandparents = [str(p) for p in theirs.warm_start.parents]
+        # A grandparent listed here too is used: only the others are worth a word.
+        missing = [str(p) for p in theirs.warm_start.parents if _name_key(p) not in listed]
+        if not missing:
+            continue
         named = (
-            f" ({', '.join(grandparents)})"
-            if grandparents and not any(ctx.is_unresolved(p) for p in grandparents)
-            else ""
+            f" ({', '.join(missing)})" if not any(ctx.is_unresolved(p) for p in missing) else ""
         )
         yield warning(
             "W10",
@@ -1434,6 +1444,11 @@ def warm_start_is_not_recursive(
             f"recursive: its own parents{named} are not used. List them here directly if "
             f"their results should count (at most {MAX_PARENTS} parents).",
         )
+
+
+def _name_key(name: object) -> object:
+    """Names compare case-insensitively in SageMaker; a token compares as itself."""
+    return name.lower() if isinstance(name, str) and not looks_like_token(name) else name
 
 
 @warm_start_rule(

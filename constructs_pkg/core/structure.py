@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from constructs_pkg.core.findings import Finding, Severity
@@ -133,3 +134,86 @@ def _sequence(field: str, value: object, kind: type, expected: str) -> Iterator[
     for index, item in enumerate(value):
         if not isinstance(item, kind):
             yield _finding(f"{field}[{index}]", expected, item)
+
+
+def repaired(definition: TuningJobDefinition) -> TuningJobDefinition | None:
+    """``definition`` with every container that ``structure_findings`` faults made neutral
+    (emptied, or the bad entries dropped), so the other checks can still run on the rest.
+
+    ``None`` when too little is left to check (no ``TrainingDefinition``).
+    """
+    if not isinstance(definition, TuningJobDefinition) or not isinstance(
+        definition.training, TrainingDefinition
+    ):
+        return None
+    training = definition.training
+    vpc = training.vpc if isinstance(training.vpc, VpcConfig) else None
+    if vpc is not None and not (
+        isinstance(vpc.subnets, tuple) and isinstance(vpc.security_group_ids, tuple)
+    ):
+        vpc = None
+    fixed_training = replace(
+        training,
+        static_hyperparameters=_good_entries(training.static_hyperparameters, _SCALARS),
+        environment=_good_entries(training.environment, (str,)),
+        inputs=_good_items(training.inputs, Channel),
+        metric_definitions=_good_items(training.metric_definitions, MetricDefinition),
+        vpc=vpc,
+    )
+    warm_start = definition.warm_start
+    if not isinstance(warm_start, WarmStartConfig) or not isinstance(warm_start.parents, tuple):
+        warm_start = None
+    return replace(
+        definition,
+        training=fixed_training,
+        objective=definition.objective if isinstance(definition.objective, Objective) else None,
+        ranges=_good_ranges(definition.ranges),
+        hyperband=(
+            definition.hyperband if isinstance(definition.hyperband, HyperbandConfig) else None
+        ),
+        completion=(
+            definition.completion
+            if isinstance(definition.completion, CompletionCriteria)
+            else None
+        ),
+        warm_start=warm_start,
+    )
+
+
+def caused_by(field: str, faulted: set[str]) -> bool:
+    """Whether a finding on ``field`` follows from a faulted container: it is inside one,
+    or it is the list or mapping whose bad entry was dropped."""
+    return any(
+        field.startswith(fault) or fault.startswith((field + "[", field + "."))
+        for fault in faulted
+    )
+
+
+def _good_entries(value: object, kinds: tuple[type, ...]) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {
+        key: item
+        for key, item in value.items()
+        if isinstance(key, str)
+        and isinstance(item, kinds)
+        and not (isinstance(item, float) and not math.isfinite(item))
+    }
+
+
+def _good_items(value: object, kind: type) -> tuple[Any, ...]:
+    return (
+        tuple(item for item in value if isinstance(item, kind)) if isinstance(value, tuple) else ()
+    )
+
+
+def _good_ranges(ranges: object) -> dict[str, Any]:
+    if not isinstance(ranges, Mapping):
+        return {}
+    return {
+        name: value
+        for name, value in ranges.items()
+        if isinstance(name, str)
+        and isinstance(value, ContinuousRange | IntegerRange | CategoricalRange)
+        and not (isinstance(value, CategoricalRange) and not isinstance(value.values, tuple))
+    }

@@ -561,3 +561,83 @@ def test_spec_with_other_tokens_uses_cdk_json_rendering() -> None:
     assert rendered == stack.resolve(stack.to_json_string(spec))
     assert {"Ref": "Budget"} in rendered["Fn::Join"][1]
     assert "e+289" not in json.dumps(rendered)
+
+
+def test_fixed_names_are_unique_per_account_and_region_only() -> None:
+    """The same fixed name in two accounts (a Beta and a Prod stage) or two Regions is fine;
+    twice in one account and Region, or twice in one stack of unknown environment, is N1."""
+    app = cdk.App()
+    stacks = []
+    for stage, account, region in (
+        ("Beta", "111111111111", "us-east-1"),
+        ("Prod", "222222222222", "us-east-1"),
+        ("ProdEu", "222222222222", "eu-west-1"),
+    ):
+        env = cdk.Environment(account=account, region=region)
+        stacks.append(cdk.Stack(cdk.Stage(app, stage, env=env), "Tuning"))
+        job(stacks[-1], "Parent", job_name="xgb-nightly")
+    for stack in stacks:
+        assert synth_errors(stack) == []
+
+    same_place = cdk.App()
+    first, second = (cdk.Stack(same_place, name, env=ENV) for name in ("A", "B"))
+    job(first, "P", job_name="same")
+    job(second, "Q", job_name="SAME")
+    assert synth_errors(second) == [
+        "[B/Q] [N1] `job_name`: 'SAME' is already the name of A/P; tuning-job names are unique "
+        "per account and Region (case-insensitively), so give each job its own."
+    ]
+
+    agnostic = cdk.App()
+    one, other = (cdk.Stack(agnostic, name) for name in ("One", "Other"))
+    job(one, "P", job_name="anywhere")
+    job(other, "P", job_name="anywhere")
+    job(one, "Q", job_name="anywhere")
+    assert [e.split(" `")[0] for e in synth_errors(one)] == ["[One/Q] [N1]"]
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [("12", True), (40, True), ("abc", False), ("12.5", False), ("0", False), (True, False)],
+)
+def test_quota_context_values_are_checked(value: object, accepted: bool) -> None:
+    app = cdk.App(context={"constructs_pkg:maxParallelJobsQuota": value})
+    stack = cdk.Stack(app, "S", env=ENV)
+    job(stack, "Job")
+    expected = (
+        []
+        if accepted
+        else [
+            "[S/Job] [F-TYPE] `context constructs_pkg:maxParallelJobsQuota`: must be a whole "
+            f"number of at least 1 (your account's quota); got {value!r}"
+        ]
+    )
+    assert synth_errors(stack) == expected
+
+
+def test_an_imported_name_that_is_not_a_string_is_reported() -> None:
+    stack = new_stack()
+    TuningJob.from_tuning_job_name(stack, "Old", 123)  # type: ignore[arg-type]
+    assert synth_errors(stack) == [
+        "[Jobs/Old] [W3] `job_name`: a tuning-job name has 1 to 32 letters, digits and "
+        "hyphens, and no hyphen at either end; got 123"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"max_jobs": float("-inf")}, "[F-TYPE] `max_jobs`: must be a whole number; got -inf"),
+        (
+            {"max_parallel_jobs": -1e300},
+            "[F-TYPE] `max_parallel_jobs`: must be a whole number; got -1e+300",
+        ),
+    ],
+)
+def test_huge_negative_numbers_are_values_not_tokens(
+    change: dict[str, object], expected: str
+) -> None:
+    """Only CDK's own encoding of a number token is a token; -inf is a bad value."""
+    stack = new_stack()
+    job(stack, "Job", **change)
+    assert synth_errors(stack) == [f"[Jobs/Job] {expected}"]

@@ -1245,6 +1245,25 @@ class TestW10NotRecursive:
             "here directly if their results should count (at most 5 parents)."
         ]
 
+    def test_grandparent_listed_too_passes(self) -> None:
+        """GIVEN j3 <- (j2, J1) and j2 <- j1 THEN j1 is used, so W10 is quiet (names are
+        compared as SageMaker does, ignoring case)."""
+        j2 = warm(README, "j1")
+        parents = [parent(j2, name="j2", label="j2"), parent(name="J1", label="j1")]
+
+        assert warm_findings("W10", warm(README, "j2", "J1"), parents) == []
+
+    def test_only_the_grandparents_not_listed_are_named(self) -> None:
+        """GIVEN j2 <- (j0, j1) and a child of j2 and j1 THEN W10 names j0 alone."""
+        j2 = warm(README, "j0", "j1")
+        parents = [parent(j2, name="j2", label="j2"), parent(name="j1", label="j1")]
+
+        assert [f.split(":", 1)[1] for f in warm_findings("W10", warm(README), parents)] == [
+            " Parent 'j2' is itself a warm-start job, and warm start is not recursive: its own "
+            "parents (j0) are not used. List them here directly if their results should count "
+            "(at most 5 parents)."
+        ]
+
 
 class TestB05TrainingJobBudget:
     def deployed(self) -> list[ParentJob]:
