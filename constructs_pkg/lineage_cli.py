@@ -24,7 +24,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from constructs_pkg.core.naming import lineage_key
+from constructs_pkg.core.naming import is_valid_table_name, lineage_key
 from constructs_pkg.runtime.lineage import LaunchStatus
 from constructs_pkg.runtime.queries import (
     JobNode,
@@ -127,6 +127,11 @@ def _client(args: argparse.Namespace) -> DynamoDBClient:
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, NoRegionError
 
+    if not is_valid_table_name(args.table):
+        raise CliError(
+            "--table: a DynamoDB table name has 3 to 255 letters, digits, '_', '-' or '.'; "
+            f"got {args.table!r}"
+        )
     config = Config(
         connect_timeout=5, read_timeout=20, retries={"max_attempts": 3, "mode": "standard"}
     )
@@ -136,7 +141,9 @@ def _client(args: argparse.Namespace) -> DynamoDBClient:
             "dynamodb", endpoint_url=args.endpoint_url, config=config
         )
     except NoRegionError:
-        raise CliError("no AWS Region: pass --region or set AWS_REGION") from None
+        raise CliError(
+            "no AWS Region: pass --region, or set AWS_REGION or AWS_DEFAULT_REGION"
+        ) from None
     except (BotoCoreError, ValueError) as exc:
         raise CliError(f"cannot create a DynamoDB client: {exc}") from None
     return client

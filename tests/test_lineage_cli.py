@@ -348,7 +348,23 @@ def test_a_missing_region_is_one_line_and_exit_2(
     _, err = capsys.readouterr()
 
     assert code == 2
-    assert err == "constructs-pkg: no AWS Region: pass --region or set AWS_REGION\n"
+    assert err == (
+        "constructs-pkg: no AWS Region: pass --region, or set AWS_REGION or AWS_DEFAULT_REGION\n"
+    )
+
+
+@pytest.mark.parametrize("name", ["", "ab", "bad name!"])
+def test_a_table_name_dynamodb_refuses_is_one_line_and_exit_2(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["lineage", "waiting", "--table", name, "--endpoint-url", "http://127.0.0.1:9"])
+    _, err = capsys.readouterr()
+
+    assert code == 2
+    assert err == (
+        "constructs-pkg: --table: a DynamoDB table name has 3 to 255 letters, digits, '_', "
+        f"'-' or '.'; got {name!r}\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import weakref
 from typing import cast
 
-from aws_cdk import RemovalPolicy, Stack
+import jsii
+from aws_cdk import RemovalPolicy, Stack, Token
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from constructs_pkg.core.naming import LINEAGE_PARTITION_KEY as PARTITION_KEY
+from constructs_pkg.core.naming import is_valid_table_name
 
 RECORD_ACTIONS = (
     "dynamodb:GetItem",
@@ -69,6 +71,12 @@ class LineageTable(Construct):
         )
         self.table_name: str = self.table.table_name
         self.table_arn: str = self.table.table_arn
+        if (
+            table_name is not None
+            and not Token.is_unresolved(table_name)
+            and not (isinstance(table_name, str) and is_valid_table_name(table_name))
+        ):
+            self.node.add_validation(_BadTableName(table_name))
 
     @classmethod
     def default_for(cls, scope: Construct) -> LineageTable:
@@ -85,3 +93,17 @@ class LineageTable(Construct):
     def grant_record(self, grantee: iam.IGrantable) -> iam.Grant:
         """Read, create and update items: what the handler needs (see ``RECORD_ACTIONS``)."""
         return self.table.grant(grantee, *RECORD_ACTIONS)
+
+
+@jsii.implements(IValidation)
+class _BadTableName:
+    """Fails synth for a fixed table name that DynamoDB would refuse."""
+
+    def __init__(self, name: object) -> None:
+        self._message = (
+            "[F-PATTERN] `table_name`: a DynamoDB table name has 3 to 255 letters, "
+            f"digits, '_', '-' or '.'; got {name!r}"
+        )
+
+    def validate(self) -> list[str]:
+        return [self._message]

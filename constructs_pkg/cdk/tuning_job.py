@@ -353,6 +353,16 @@ class TuningJob(TuningJobBase):
                     f"must be RemovalPolicy.DESTROY or RemovalPolicy.RETAIN; got {removal_policy}",
                 )
             )
+        if job_name == "":
+            findings.append(
+                Finding(
+                    "F-LENGTH",
+                    Severity.ERROR,
+                    "job_name",
+                    f"must be 1 to {MAX_NAME_LENGTH} characters long; got ''. Leave job_name "
+                    "unset (None) for a name generated at deploy.",
+                )
+            )
         findings.extend(self._unique_name(job_name, parents))
         findings.extend(self._check(job_name, parents))
         self._report(findings)

@@ -43,6 +43,14 @@ def lineage_key(name: str) -> str:
     return name.lower()
 
 
+TABLE_NAME_PATTERN = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
+"""DynamoDB's rule for table names."""
+
+
+def is_valid_table_name(name: str) -> bool:
+    return TABLE_NAME_PATTERN.fullmatch(name) is not None
+
+
 LINEAGE_PARTITION_KEY = "pk"
 """The lineage table's only key attribute (a string): ``job#<lower-case name>``."""
 

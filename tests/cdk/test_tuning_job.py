@@ -641,3 +641,22 @@ def test_huge_negative_numbers_are_values_not_tokens(
     stack = new_stack()
     job(stack, "Job", **change)
     assert synth_errors(stack) == [f"[Jobs/Job] {expected}"]
+
+
+@pytest.mark.parametrize("name", ["bad name!", "ab", "x" * 256])
+def test_a_lineage_table_name_dynamodb_refuses_fails_synth(name: str) -> None:
+    stack = new_stack()
+    job(stack, "Job", lineage=LineageTable(stack, "Lineage", table_name=name))
+    assert synth_errors(stack) == [
+        "[Jobs/Lineage] [F-PATTERN] `table_name`: a DynamoDB table name has 3 to 255 "
+        f"letters, digits, '_', '-' or '.'; got {name!r}"
+    ]
+
+
+def test_an_empty_job_name_is_an_error_not_a_generated_name() -> None:
+    stack = new_stack()
+    job(stack, "Job", job_name="")
+    assert synth_errors(stack) == [
+        "[Jobs/Job] [F-LENGTH] `job_name`: must be 1 to 32 characters long; got ''. Leave "
+        "job_name unset (None) for a name generated at deploy."
+    ]
