@@ -69,11 +69,28 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+UNSUPPORTED_REQUEST_FIELDS = ("TrainingJobDefinitions", "Autotune")
+"""Request fields of features the library does not model."""
+
+
 def check_request(request: dict[str, Any], ctx: RuleContext) -> list[Finding]:
     """Every finding for a raw request: the service model on the request as written (so
     unknown fields and wrong types are caught), then the cross-field and warm-start rules
     wherever the request can be read as a definition. Parents are known by name only."""
     findings = validate_request(request, ctx)
+    unsupported = [
+        Finding(
+            "F-TYPE",
+            Severity.ERROR,
+            key,
+            "is not supported by constructs_pkg (single-algorithm tuning jobs only, without "
+            "Autotune), so the request's other fields are checked by the service model alone",
+        )
+        for key in UNSUPPORTED_REQUEST_FIELDS
+        if request.get(key) is not None
+    ]
+    if unsupported:
+        return unsupported + findings
     try:
         definition = TuningJobDefinition.from_api(request)
     except (AttributeError, KeyError, TypeError, ValueError):

@@ -112,3 +112,23 @@ def test_check_reads_standard_input(
     assert capsys.readouterr().out.splitlines()[-1] == (
         "0 error(s), 0 warning(s) in standard input"
     )
+
+
+def test_check_says_multi_algorithm_requests_are_not_supported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A request with TrainingJobDefinitions is named unsupported, not blamed for a missing
+    image."""
+    multi = request()
+    multi["TrainingJobDefinitions"] = [multi.pop("TrainingJobDefinition")]
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(multi))
+
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        "error: [F-TYPE] `TrainingJobDefinitions`: is not supported by constructs_pkg "
+        "(single-algorithm tuning jobs only, without Autotune), so the request's other fields "
+        "are checked by the service model alone"
+    )
+    assert not any("[T1]" in line for line in out)
