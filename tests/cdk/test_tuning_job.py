@@ -660,3 +660,55 @@ def test_an_empty_job_name_is_an_error_not_a_generated_name() -> None:
         "[Jobs/Job] [F-LENGTH] `job_name`: must be 1 to 32 characters long; got ''. Leave "
         "job_name unset (None) for a name generated at deploy."
     ]
+
+
+def test_the_quick_readable_form_matches_the_walk_over_the_spec() -> None:
+    """The readable Spec found in the text equals the one found by walking the parsed Spec."""
+    from constructs_pkg.cdk.tuning_job import _map_strings, _readable_job_names
+
+    stack = new_stack()
+    parent = job(stack, "Par\u00e9nt")
+    child = parent.derive(stack, "Child", additional_parents=[job(stack, "Other")])
+    for made in (parent, child):
+        text = canonical_json(definition_spec(made.definition))
+        walked = canonical_json(_map_strings(json.loads(text), made._readable_text))
+        assert _readable_job_names(text) == walked
+    assert "<job:Jobs/Par\u00e9nt>" in (_readable_job_names(text) or "")
+
+
+def _tags_of(stack: cdk.Stack, made: TuningJob) -> dict[str, str]:
+    template = Template.from_stack(stack).to_json()
+    logical_id = stack.get_logical_id(made.resource.node.default_child)
+    return json.loads(template["Resources"][logical_id]["Properties"]["Tags"])
+
+
+def test_tags_applied_with_cdk_tags_reach_the_job() -> None:
+    """Tags.of(...) on the app, the stack or the job reaches the job's Tags, merged with
+    the tags given; an aspect's tag wins over a given one with the same key."""
+    app = cdk.App()
+    stack = cdk.Stack(app, "Jobs", env=ENV)
+    tagged = job(stack, "Tagged", tags={"team": "vision", "env": "dev"})
+    plain = job(stack, "Plain")
+    cdk.Tags.of(app).add("env", "prod")
+    cdk.Tags.of(stack).add("cost-centre", "42")
+    cdk.Tags.of(plain).remove("cost-centre")
+
+    assert _tags_of(stack, tagged) == {"cost-centre": "42", "env": "prod", "team": "vision"}
+    assert _tags_of(stack, plain) == {"env": "prod"}
+
+
+def test_tags_can_exclude_tuning_jobs_by_resource_type() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "Jobs", env=ENV)
+    made = job(stack, "Job", tags={"team": "vision"})
+    cdk.Tags.of(app).add("env", "prod", exclude_resource_types=[RESOURCE_TYPE])
+
+    assert _tags_of(stack, made) == {"team": "vision"}
+
+
+def test_a_job_no_aspect_tags_keeps_its_given_tags_as_plain_text() -> None:
+    stack = new_stack()
+    made = job(stack, "Job", tags={"team": "vision"})
+    template = Template.from_stack(stack).to_json()
+    logical_id = stack.get_logical_id(made.resource.node.default_child)
+    assert template["Resources"][logical_id]["Properties"]["Tags"] == '{"team":"vision"}'
