@@ -93,7 +93,7 @@ def test_derive_overrides_ranges_and_keeps_the_rest() -> None:
     assert child.definition.ranges["learning_rate"] == ContinuousRange(0.001, 0.05)
     assert child.definition.max_jobs == 30
     assert child.definition.training == parent.definition.training
-    assert child.tags == {"team": "vision"}
+    assert child.tags.tag_values() == {"team": "vision"}
     assert child.definition.warm_start is not None
     assert child.definition.warm_start.type.value == "IdenticalDataAndAlgorithm"
     assert child.parents == (parent,)
