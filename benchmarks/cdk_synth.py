@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         shuffled = variants[:]
         order.shuffle(shuffled)
         for variant in shuffled:
-            samples[variant].append(synth_seconds(*variant, payload_file))
+            samples[variant].append(synth_seconds(variant[0], variant[1], payload_file))
         print(f"  round {round_number + 1}/{rounds} ({time.perf_counter() - started:.0f} s)")
 
     for index, clock in ((0, "wall time"), (1, "CPU time (user + system, all processes)")):

@@ -300,11 +300,14 @@ def main(argv: list[str] | None = None) -> int:
             )
         if phase != "build":
             lib, bare = t("lib", mid), t("bare", mid)
-            overhead = (lib - bare) / lib
+            marginal = (
+                (t("lib", large) - t("lib", mid)) - (t("bare", large) - t("bare", mid))
+            ) / (large - mid)
             print(
-                f"overhead at N={mid}: {overhead:+.1%}   target <= {OVERHEAD_TARGET:.0%}: "
-                f"{verdict(overhead, OVERHEAD_TARGET)}"
-                + ("" if mid == 100 else " (the target is stated for N=100; run without --quick)")
+                f"overhead at N={mid}: {(lib - bare) / lib:+.1%} of this phase (the "
+                f"{OVERHEAD_TARGET:.0%} target is for a whole `cdk synth`, start-up included: "
+                f"see cdk_synth.py); each job beyond N={mid} costs {marginal * 1000:.2f} ms more "
+                "than a bare one"
             )
 
     if args.profile:
