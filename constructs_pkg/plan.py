@@ -551,10 +551,12 @@ def _failure_lines(entry: _Entry) -> list[str]:
     lines = [f"**The deployment fails:** {failure}." for failure in entry.failures]
     if entry.waits_for:
         parents = ", ".join(_code(label) for label in entry.waits_for)
+        several = len(entry.waits_for) > 1
         lines.append(
-            f"**Waits:** its warm-start parent {parents} launches in the same deployment, so "
-            "this job is recorded as waiting and launched by the stack's launcher once the "
-            "parent has finished."
+            f"**Waits:** its warm-start parent{'s' if several else ''} {parents} "
+            f"launch{'' if several else 'es'} in the same deployment, so this job is recorded "
+            "as waiting and launched by the stack's launcher once "
+            f"{'they have' if several else 'the parent has'} finished."
         )
     return lines + ([""] if lines else [])
 

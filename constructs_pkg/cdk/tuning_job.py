@@ -584,8 +584,17 @@ class TuningJob(TuningJobBase):
             ("account", my_account, account),
             ("Region", my_region, region),
         ):
-            if not is_unresolved(here) and not is_unresolved(there) and here != there:
+            here_known, there_known = not is_unresolved(here), not is_unresolved(there)
+            if here_known and there_known and here != there:
                 problems.append(f"{what} {there!r}, not {here!r}")
+            elif here_known != there_known and parent.stack is not self.stack:
+                # One stack names its environment and the other leaves it to deploy time:
+                # nothing says they meet, and CDK cannot refer from one to the other.
+                problems.append(
+                    f"a stack whose {what} is not set (this job's is {here!r})"
+                    if here_known
+                    else f"{what} {there!r} (this job's stack does not set its {what})"
+                )
         if not problems:
             return []
         return [
@@ -594,7 +603,8 @@ class TuningJob(TuningJobBase):
                 Severity.ERROR,
                 f"warm_start.parents[{index}]",
                 f"{parent.construct_path} is in {' and '.join(problems)}: SageMaker finds "
-                "warm-start parents by name in the child's own account and Region only.",
+                "warm-start parents by name in the child's own account and Region only. "
+                "Give both stacks the same env.",
             )
         ]
 
@@ -701,7 +711,9 @@ class TuningJob(TuningJobBase):
             "DefinitionHash": readable_hash[:16],
             "JobName": job_name or "",
             "NamePrefix": name_prefix(self._construct_id),
-            "Parents": [p.job_name for p in parents],
+            # Without a Spec, no reference to a parent either: a failing synth then reports
+            # the library's findings, not CDK's errors about references it cannot make.
+            "Parents": [p.job_name for p in parents] if spec_ok else [],
             "WarmStartType": str(api_value(warm.type)) if warm is not None else "",
             "Tags": canonical_json(self._given_tags) if spec_ok else "{}",
             "LineageTableName": self.lineage.table_name,

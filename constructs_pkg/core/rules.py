@@ -1369,9 +1369,9 @@ def range_types_match_parents(
                 yield error(
                     "W8",
                     f"ranges[{name!r}]",
-                    f"Warm start keeps each tunable hyperparameter's type; `{name}` is a "
-                    f"{before.kind} range in parent {parent.label!r} and {_a(value.kind)} range "
-                    f"here. Use a {before.kind} range, or make `{name}` static.",
+                    f"Warm start keeps each tunable hyperparameter's type; `{name}` is "
+                    f"{_a(before.kind)} range in parent {parent.label!r} and {_a(value.kind)} "
+                    f"range here. Use {_a(before.kind)} range, or make `{name}` static.",
                 )
 
 

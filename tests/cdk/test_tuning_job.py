@@ -381,7 +381,25 @@ def test_a_parent_in_another_region_is_an_error() -> None:
     assert synth_errors(west) == [
         "[West/Child] [W3] `warm_start.parents[0]`: East/Parent is in Region 'us-east-1', not "
         "'eu-west-1': SageMaker finds warm-start parents by name in the child's own account "
-        "and Region only."
+        "and Region only. Give both stacks the same env."
+    ]
+
+
+def test_a_parent_in_a_stack_without_an_environment_is_an_error() -> None:
+    """W3: a stack that leaves its environment to deploy time and one that names it may not
+    meet; the finding comes before CDK's own cross-stack reference error."""
+    app = cdk.App()
+    agnostic = cdk.Stack(app, "Anywhere")
+    pinned = cdk.Stack(app, "Pinned", env=ENV)
+    parent = job(agnostic, "Parent")
+    parent.derive(pinned, "Child")
+
+    errors = synth_errors(pinned)
+    assert errors == [
+        "[Pinned/Child] [W3] `warm_start.parents[0]`: Anywhere/Parent is in a stack whose "
+        "account is not set (this job's is '123456789012') and a stack whose Region is not "
+        "set (this job's is 'us-east-1'): SageMaker finds warm-start parents by name in the "
+        "child's own account and Region only. Give both stacks the same env."
     ]
 
 
