@@ -26,7 +26,6 @@ from constructs_pkg.core.findings import Finding, RuleContext, Severity
 from constructs_pkg.core.model import TuningJobDefinition
 from constructs_pkg.core.rules import CONSTRUCT_RULES, RULES, ParentJob, check_job
 from constructs_pkg.core.servicemodel import validate_request
-from constructs_pkg.core.structure import structure_findings
 from constructs_pkg.lineage_cli import add_lineage_commands
 from constructs_pkg.plan import AssemblyError, plan_assemblies
 
@@ -50,6 +49,9 @@ def _check(args: argparse.Namespace) -> int:
     try:
         text = sys.stdin.read() if args.request == "-" else Path(args.request).read_text("utf-8")
         request = json.loads(text)
+    except RecursionError:
+        print(f"constructs-pkg: cannot read {source}: JSON nested too deeply", file=sys.stderr)
+        return 2
     except (OSError, ValueError) as exc:
         print(f"constructs-pkg: cannot read {source}: {exc}", file=sys.stderr)
         return 2
@@ -93,10 +95,8 @@ def check_request(request: dict[str, Any], ctx: RuleContext) -> list[Finding]:
         return unsupported + findings
     try:
         definition = TuningJobDefinition.from_api(request)
-    except (AttributeError, KeyError, TypeError, ValueError):
+    except (AttributeError, KeyError, TypeError, ValueError, RecursionError):
         return findings  # too malformed to read; the field findings say why
-    if structure_findings(definition):
-        return findings
     tags = request.get("Tags")
     tag_map = (
         {t["Key"]: t["Value"] for t in tags if isinstance(t, dict) and "Key" in t and "Value" in t}

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -97,6 +98,10 @@ def add_lineage_commands(commands: Any) -> None:
     export.set_defaults(run=_guarded(_export))
 
 
+_TABLE_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/[a-zA-Z0-9_.-]{3,255}")
+"""DynamoDB takes a table's ARN where it takes its name."""
+
+
 def _connection_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--table", required=True, help="the lineage table's name")
     parser.add_argument(
@@ -127,10 +132,10 @@ def _client(args: argparse.Namespace) -> DynamoDBClient:
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, NoRegionError
 
-    if not is_valid_table_name(args.table):
+    if not (is_valid_table_name(args.table) or _TABLE_ARN.fullmatch(args.table)):
         raise CliError(
-            "--table: a DynamoDB table name has 3 to 255 letters, digits, '_', '-' or '.'; "
-            f"got {args.table!r}"
+            "--table: a DynamoDB table name has 3 to 255 letters, digits, '_', '-' or '.' "
+            f"(or give the table's ARN); got {args.table!r}"
         )
     config = Config(
         connect_timeout=5, read_timeout=20, retries={"max_attempts": 3, "mode": "standard"}

@@ -132,3 +132,31 @@ def test_check_says_multi_algorithm_requests_are_not_supported(
         "are checked by the service model alone"
     )
     assert not any("[T1]" in line for line in out)
+
+
+def test_check_reads_deeply_nested_json_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+
+    assert main(["check", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"constructs-pkg: cannot read {path}: JSON nested too deeply\n"
+    )
+
+
+def test_check_reports_warnings_beside_a_wrong_typed_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A null static hyperparameter does not hide the other findings, warnings included."""
+    bad = request()
+    bad["TrainingJobDefinition"]["StaticHyperParameters"]["epochs"] = None  # type: ignore[index]
+    bad["Tags"] = [{"Key": "aws:team", "Value": "ml"}]
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(bad))
+
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "error: [F-TYPE] `training.static_hyperparameters['epochs']`" in out
+    assert "warning: [T8] `tags['aws:team']`" in out

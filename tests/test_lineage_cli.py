@@ -363,7 +363,7 @@ def test_a_table_name_dynamodb_refuses_is_one_line_and_exit_2(
     assert code == 2
     assert err == (
         "constructs-pkg: --table: a DynamoDB table name has 3 to 255 letters, digits, '_', "
-        f"'-' or '.'; got {name!r}\n"
+        f"'-' or '.' (or give the table's ARN); got {name!r}\n"
     )
 
 
@@ -388,3 +388,16 @@ def test_table_is_required(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert exit_info.value.code == 2
     assert "the following arguments are required: --table" in capsys.readouterr().err
+
+
+def test_a_table_arn_is_accepted(
+    table: str, aws_endpoints: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DynamoDB takes a table's ARN where it takes its name; the CLI passes it on."""
+    arn = f"arn:aws:dynamodb:us-east-1:123456789012:table/{table}"
+    code = main(
+        ["lineage", "waiting", "--table", arn, "--endpoint-url", aws_endpoints.dynamodb_url]
+    )
+    _, err = capsys.readouterr()
+    assert "a DynamoDB table name has" not in err
+    assert code in (0, 2)

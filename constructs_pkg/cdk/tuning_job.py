@@ -90,7 +90,15 @@ def is_unresolved(value: object) -> bool:
     """
     if isinstance(value, _PLAIN):
         return looks_like_token(value)
+    if not _is_jsii_object(value):
+        return False  # a Decimal, a date, a set...: a wrong value for the checks to name
     return bool(Token.is_unresolved(value))
+
+
+def _is_jsii_object(value: object) -> bool:
+    """Whether jsii can take ``value``: an object of a jsii class or interface."""
+    kind = type(value)
+    return hasattr(kind, "__jsii_type__") or bool(getattr(kind, "__jsii_ifaces__", None))
 
 
 def _locate(scope: Construct) -> tuple[Stack, str]:
@@ -709,7 +717,7 @@ class TuningJob(TuningJobBase):
         return {
             "Spec": spec_value,
             "DefinitionHash": readable_hash[:16],
-            "JobName": job_name or "",
+            "JobName": job_name if isinstance(job_name, str) else "",
             "NamePrefix": name_prefix(self._construct_id),
             # Without a Spec, no reference to a parent either: a failing synth then reports
             # the library's findings, not CDK's errors about references it cannot make.
@@ -786,7 +794,7 @@ def _only_job_names(value: Any) -> bool:
     inside JSON text as it is: CloudFormation then joins the text around the name.
 
     Any other token (a parameter, an attribute) goes through ``Stack.to_json_string``,
-    which escapes its value for JSON at deploy, and keeps a number token a number.
+    which keeps a number token a number in the JSON.
     """
     if isinstance(value, Mapping):
         return all(not looks_like_token(k) and _only_job_names(v) for k, v in value.items())

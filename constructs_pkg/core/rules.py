@@ -878,8 +878,8 @@ def resource_limits_within_quota(
             "max_parallel_jobs",
             f"`max_parallel_jobs` is {parallel:,}, above the quota of "
             f"{ctx.max_parallel_jobs_quota:,} parallel training jobs per tuning job; "
-            "SageMaker rejects it unless the account's quota was raised (up to 100). Lower "
-            "it, or configure the raised quota.",
+            "SageMaker rejects it unless the account's quota was raised. Lower it, or "
+            "configure the raised quota.",
         )
 
 

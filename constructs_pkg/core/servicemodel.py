@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -45,6 +46,10 @@ _UNICODE_CLASSES = {
     r"\p{N}": r"\w",
     r"\p{Z}": r" \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000",
 }
+
+_NUMBER_KINDS = ("integer", "long", "float", "double")
+_WHOLE_NUMBER_LIMITS = {"integer": 2**31 - 1, "long": 2**63 - 1}
+_LARGEST_DOUBLE = int(sys.float_info.max)
 
 _ENUM_LIST_LIMIT = 12
 """Enums longer than this are summarised in messages (instance types have over 200 values)."""
@@ -202,6 +207,15 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
+_COUNT = re.compile(r"(?<!\\)\{\d*,?\d*\}")
+
+
+@functools.lru_cache(maxsize=256)
+def _relaxed(pattern: str) -> re.Pattern[str] | None:
+    """``pattern`` with every count (``{m,n}``) made ``*``: what it says of characters."""
+    return _compiled(_COUNT.sub("*", pattern))
+
+
 def enum_values(shape_name: str) -> list[str]:
     """The allowed values of an enum shape the request reaches, e.g. ``TrainingInstanceType``."""
     shape = _shapes().get(shape_name)
@@ -233,10 +247,19 @@ class _Walker:
 
     def visit(self, value: Any, shape: Shape, path: str) -> None:
         # The user-facing field name is worked out only for a token, not for every node.
+        kind = shape.type_name
         if self.ctx.is_unresolved(value):
+            if isinstance(value, str) and kind in (*_NUMBER_KINDS, "boolean"):
+                # Its type is known now, and a string never becomes a number at deploy.
+                self.report(
+                    "F-TYPE",
+                    path,
+                    "must be a number, and this token stands for a string (a CfnParameter's "
+                    "value_as_string, say); use a number token such as value_as_number",
+                )
+                return
             self.ctx.skip_if_unresolved(value, user_field(path, self.request))
             return
-        kind = shape.type_name
         if kind == "structure":
             self.visit_structure(value, shape, path)
         elif kind == "list":
@@ -262,7 +285,9 @@ class _Walker:
         for name, member in value.items():
             if name not in shape.members:
                 self.report("F-TYPE", _join(path, name), "is not a field SageMaker knows")
-            elif member is not None:
+            elif member is not None or name not in shape.required_members:
+                # A None the request carries (a field set to None) is a wrong type, which
+                # botocore would refuse; a required one was reported above as missing.
                 self.visit(member, shape.members[name], _join(path, name))
 
     def visit_list(self, value: Any, shape: Shape, path: str) -> None:
@@ -302,6 +327,12 @@ class _Walker:
                 f"must be {_bounds(low, high)} characters long; got {len(value)} "
                 f"({'value hidden' if _is_secret_prone(path) else _show(value)})",
             )
+            # The pattern is checked too, but without its counts ({0,31} and the like),
+            # which only restate the length: a second finding means a wrong character.
+            relaxed = _relaxed(shape.pattern) if shape.pattern and value else None
+            if relaxed is not None and relaxed.fullmatch(value) is None:
+                shown = "a hidden value" if _is_secret_prone(path) else _show(value)
+                self.report("F-PATTERN", path, f"must match `{shape.pattern}`; got {shown}")
             return
         allowed = shape.enum
         if allowed:
@@ -325,7 +356,16 @@ class _Walker:
             return
         low, high = shape.min, shape.max
         if (low is not None and value < low) or (high is not None and value > high):
-            self.report("F-RANGE", path, f"must be {_bounds(low, high)}; got {value}")
+            self.report("F-RANGE", path, f"must be {_bounds(low, high)}; got {_show(value)}")
+            return
+        # The service reads an `integer` as 32 bits, a `long` as 64, a `double` as a double.
+        limit = _WHOLE_NUMBER_LIMITS.get(shape.type_name)
+        if limit is not None and not -limit - 1 <= value <= limit:
+            self.report(
+                "F-RANGE", path, f"must be from {-limit - 1:,} to {limit:,}; got {_show(value)}"
+            )
+        elif limit is None and isinstance(value, int) and abs(value) > _LARGEST_DOUBLE:
+            self.report("F-RANGE", path, f"is too large for a number; got {_show(value)}")
 
 
 # --------------------------------------------------------------------------- messages

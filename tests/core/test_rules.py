@@ -624,7 +624,7 @@ class TestS7Quotas:
             "it, or configure the raised quota.",
             "warning [S7] `max_parallel_jobs`: `max_parallel_jobs` is 11, above the quota of "
             "10 parallel training jobs per tuning job; SageMaker rejects it unless the "
-            "account's quota was raised (up to 100). Lower it, or configure the raised quota.",
+            "account's quota was raised. Lower it, or configure the raised quota.",
         ]
 
     def test_raised_quotas_are_honoured(self) -> None:

@@ -92,12 +92,25 @@ class TestConstraints:
         ]
 
     def test_length(self) -> None:
-        """GIVEN B09's 33-character job name THEN F-LENGTH shows the length and the name."""
+        """GIVEN B09's 33-character job name THEN F-LENGTH shows the length and the name, and
+        F-PATTERN its underscores: both must be fixed, so both are said at once."""
         name = "churn_model_warmstart_transfer_v2"
 
         assert validated(lambda r: r.update(HyperParameterTuningJobName=name)) == [
             "error [F-LENGTH] `job_name`: must be from 1 to 32 characters long; got 33 "
-            "('churn_model_warmstart_transfer_v2')"
+            "('churn_model_warmstart_transfer_v2')",
+            "error [F-PATTERN] `job_name`: must match `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}`; got "
+            "'churn_model_warmstart_transfer_v2'",
+        ]
+
+    def test_length_alone_when_the_characters_are_right(self) -> None:
+        """GIVEN a 33-character name of allowed characters THEN only F-LENGTH: the pattern's
+        count restates the length."""
+        name = "churn-model-warmstart-transfer-v2"
+
+        assert validated(lambda r: r.update(HyperParameterTuningJobName=name)) == [
+            "error [F-LENGTH] `job_name`: must be from 1 to 32 characters long; got 33 "
+            "('churn-model-warmstart-transfer-v2')"
         ]
 
     def test_pattern(self) -> None:
