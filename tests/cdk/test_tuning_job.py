@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from decimal import Decimal
 
 import aws_cdk as cdk
 import pytest
@@ -730,3 +732,23 @@ def test_a_job_no_aspect_tags_keeps_its_given_tags_as_plain_text() -> None:
     template = Template.from_stack(stack).to_json()
     logical_id = stack.get_logical_id(made.resource.node.default_child)
     assert template["Resources"][logical_id]["Properties"]["Tags"] == '{"team":"vision"}'
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"max_jobs": Decimal(4)},
+            "[F-TYPE] `max_jobs`: must be a whole number; got Decimal('4')",
+        ),
+        ({"random_seed": date(2026, 1, 1)}, "[F-TYPE] `random_seed`: must be a whole number"),
+        ({"job_name": 12}, "[F-TYPE] `job_name`: must be a string; got 12"),
+    ],
+)
+def test_values_jsii_cannot_take_are_findings_not_tracebacks(
+    change: dict[str, object], expected: str
+) -> None:
+    stack = new_stack()
+    job(stack, "Job", **change)
+    errors = synth_errors(stack)
+    assert len(errors) == 1 and errors[0].startswith(f"[Jobs/Job] {expected}")

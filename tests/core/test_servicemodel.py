@@ -332,3 +332,55 @@ def test_the_cache_can_be_turned_off(tmp_path: Any) -> None:
     rules, read_botocore = _probe(env)
     assert rules == "['F-PATTERN', 'F-REQUIRED']" and read_botocore
     assert not (tmp_path / "constructs_pkg").exists()
+
+
+# --------------------------------------------------------------------------- types the service reads
+
+
+def resources(req: dict[str, Any]) -> dict[str, Any]:
+    section: dict[str, Any] = req["TrainingJobDefinition"]["ResourceConfig"]
+    return section
+
+
+def test_none_in_an_optional_field_is_a_wrong_type() -> None:
+    """GIVEN instance_type=None (the request carries "InstanceType": null, which botocore
+    refuses) THEN F-TYPE, though the model does not require the field."""
+    assert validated(lambda r: resources(r).update(InstanceType=None)) == [
+        "error [F-TYPE] `training.instance_type`: must be a string; got None"
+    ]
+
+
+def test_a_string_token_in_a_number_field_is_an_error_at_synth() -> None:
+    ctx = RuleContext(is_unresolved=lambda v: v == TOKEN)
+    limits = lambda r: config(r)["ResourceLimits"].update(MaxNumberOfTrainingJobs=TOKEN)  # noqa: E731
+    assert validated(limits, ctx) == [
+        "error [F-TYPE] `max_jobs`: must be a number, and this token stands for a string (a "
+        "CfnParameter's value_as_string, say); use a number token such as value_as_number"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (2**31 - 1, []),
+        (
+            2**31,
+            [
+                "error [F-RANGE] `random_seed`: must be from -2,147,483,648 to 2,147,483,647; "
+                "got 2147483648"
+            ],
+        ),
+    ],
+)
+def test_an_integer_field_holds_32_bits(value: int, expected: list[str]) -> None:
+    assert validated(lambda r: config(r).update(RandomSeed=value)) == expected
+
+
+def test_a_number_beyond_a_double_is_an_error() -> None:
+    huge = 10**400
+    change = lambda r: config(r).update(  # noqa: E731
+        TuningJobCompletionCriteria={"TargetObjectiveMetricValue": huge}
+    )
+    assert [line.split(";")[0] for line in validated(change)] == [
+        "error [F-RANGE] `completion.target_objective_value`: is too large for a number"
+    ]
