@@ -10,7 +10,7 @@ Rule id: ``F-TYPE``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -190,15 +190,12 @@ def caused_by(field: str, faulted: set[str]) -> bool:
 
 
 def _good_entries(value: object, kinds: tuple[type, ...]) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        return {}
-    return {
-        key: item
-        for key, item in value.items()
-        if isinstance(key, str)
-        and isinstance(item, kinds)
-        and not (isinstance(item, float) and not math.isfinite(item))
-    }
+    return _kept(
+        value,
+        lambda item: (
+            isinstance(item, kinds) and not (isinstance(item, float) and not math.isfinite(item))
+        ),
+    )
 
 
 def _good_items(value: object, kind: type) -> tuple[Any, ...]:
@@ -208,12 +205,17 @@ def _good_items(value: object, kind: type) -> tuple[Any, ...]:
 
 
 def _good_ranges(ranges: object) -> dict[str, Any]:
-    if not isinstance(ranges, Mapping):
+    return _kept(
+        ranges,
+        lambda item: (
+            isinstance(item, ContinuousRange | IntegerRange | CategoricalRange)
+            and not (isinstance(item, CategoricalRange) and not isinstance(item.values, tuple))
+        ),
+    )
+
+
+def _kept(value: object, good: Callable[[object], bool]) -> dict[str, Any]:
+    """The entries of a mapping with a string key and a ``good`` value; {} for a non-mapping."""
+    if not isinstance(value, Mapping):
         return {}
-    return {
-        name: value
-        for name, value in ranges.items()
-        if isinstance(name, str)
-        and isinstance(value, ContinuousRange | IntegerRange | CategoricalRange)
-        and not (isinstance(value, CategoricalRange) and not isinstance(value.values, tuple))
-    }
+    return {key: item for key, item in value.items() if isinstance(key, str) and good(item)}
