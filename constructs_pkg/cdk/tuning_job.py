@@ -403,7 +403,8 @@ class TuningJob(TuningJobBase):
     def tags(self) -> TagManager:
         """The job's tags as CDK manages them: those given with ``tags=``, and those that
         ``Tags.of(scope).add(key, value)`` applies to the job or to a scope holding it
-        (an aspect's tag wins over a given one with the same key, as for any resource).
+        (an aspect's tag of the default priority wins over a given one with the same key,
+        as for any resource).
 
         SageMaker copies them to the job's training jobs. Tags added this way are checked
         against SageMaker's limits at deploy, by the custom resource.
