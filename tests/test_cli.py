@@ -160,3 +160,30 @@ def test_check_reports_warnings_beside_a_wrong_typed_value(
     out = capsys.readouterr().out
     assert "error: [F-TYPE] `training.static_hyperparameters['epochs']`" in out
     assert "warning: [T8] `tags['aws:team']`" in out
+
+
+def test_a_reader_that_went_away_is_no_traceback() -> None:
+    """GIVEN stdout is a pipe whose reader has closed (``| head``) THEN exit 1, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from constructs_pkg.cli import main; sys.exit(main(['rules']))",
+            ],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+
+    assert result.returncode == 1
+    assert b"Traceback" not in result.stderr, result.stderr.decode()

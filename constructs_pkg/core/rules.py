@@ -169,7 +169,8 @@ RULES: dict[str, Rule] = {}
 
 CONSTRUCT_RULES: dict[str, str] = {
     "T9": "The removal policy is RemovalPolicy.DESTROY or RemovalPolicy.RETAIN.",
-    "N1": "A fixed job name is used once in the app and is not a warm-start parent's name.",
+    "N1": "A fixed job name is used once per account and Region in the app, and is not a "
+    "warm-start parent's name.",
 }
 """Rules that need the CDK app itself, checked by the ``TuningJob`` construct only."""
 
@@ -1233,7 +1234,11 @@ def _name_problems(name: str) -> list[str]:
     return problems
 
 
-@warm_start_rule("W3", "Each parent is a valid tuning-job name, listed once.")
+@warm_start_rule(
+    "W3",
+    "Each parent is a valid tuning-job name, listed once, and (for a job of the app) in the "
+    "child's account and Region.",
+)
 def parent_names_are_valid_and_distinct(
     definition: TuningJobDefinition, parents: Sequence[ParentJob], ctx: RuleContext
 ) -> Iterator[Finding]:
