@@ -320,30 +320,28 @@ class _Walker:
             self.report("F-TYPE", path, f"must be a string; got {_show(value)}")
             return
         low, high = shape.min, shape.max
-        if (low is not None and len(value) < low) or (high is not None and len(value) > high):
+        bad_length = (low is not None and len(value) < low) or (
+            high is not None and len(value) > high
+        )
+        if bad_length:
             self.report(
                 "F-LENGTH",
                 path,
                 f"must be {_bounds(low, high)} characters long; got {len(value)} "
                 f"({'value hidden' if _is_secret_prone(path) else _show(value)})",
             )
-            # The pattern is checked too, but without its counts ({0,31} and the like),
-            # which only restate the length: a second finding means a wrong character.
-            relaxed = _relaxed(shape.pattern) if shape.pattern and value else None
-            if relaxed is not None and relaxed.fullmatch(value) is None:
-                shown = "a hidden value" if _is_secret_prone(path) else _show(value)
-                self.report("F-PATTERN", path, f"must match `{shape.pattern}`; got {shown}")
+        elif shape.enum:
+            if value not in shape.enum:
+                self.report("F-ENUM", path, _enum_message(value, shape.enum))
             return
-        allowed = shape.enum
-        if allowed:
-            if value not in allowed:
-                self.report("F-ENUM", path, _enum_message(value, allowed))
+        if not shape.pattern or (bad_length and not value):
             return
-        pattern = shape.pattern
-        compiled = _compiled(pattern) if pattern else None
-        if compiled is not None and compiled.fullmatch(value) is None:
+        # After a length finding the pattern is checked without its counts ({0,31} and the
+        # like), which only restate the length: a second finding means a wrong character.
+        regex = _relaxed(shape.pattern) if bad_length else _compiled(shape.pattern)
+        if regex is not None and regex.fullmatch(value) is None:
             shown = "a hidden value" if _is_secret_prone(path) else _show(value)
-            self.report("F-PATTERN", path, f"must match `{pattern}`; got {shown}")
+            self.report("F-PATTERN", path, f"must match `{shape.pattern}`; got {shown}")
 
     def visit_number(self, value: Any, shape: Shape, path: str, *, integral: bool) -> None:
         wanted = (int,) if integral else (int, float)
