@@ -104,37 +104,23 @@ class TuningJobProvider(Construct):
 
         # Both functions get roles of their own that may write only to their own log group,
         # rather than the AWS managed AWSLambdaBasicExecutionRole (logs:* on every group).
-        self.log_group = logs.LogGroup(
-            self,
-            "HandlerLogs",
-            retention=logs.RetentionDays.ONE_YEAR,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.log_group = _log_group(self, "HandlerLogs")
         self.handler_role = _function_role(
             self,
             "HandlerRole",
             self.log_group,
             "Assumed by the Lambda function that launches SageMaker tuning jobs",
         )
-        self.handler = lambda_.Function(
+        self.handler = _python_function(
             self,
             "OnEvent",
             description="Launches, updates and stops SageMaker hyperparameter tuning jobs",
-            runtime=RUNTIME,
             handler=HANDLER,
-            code=lambda_.Code.from_asset(handler_asset_dir()),
             timeout=HANDLER_TIMEOUT,
-            memory_size=256,
-            logging_format=lambda_.LoggingFormat.JSON,
             log_group=self.log_group,
             role=self.handler_role,
         )
-        self.framework_log_group = logs.LogGroup(
-            self,
-            "FrameworkLogs",
-            retention=logs.RetentionDays.ONE_YEAR,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.framework_log_group = _log_group(self, "FrameworkLogs")
         self.framework_role = _function_role(
             self,
             "FrameworkRole",
@@ -187,12 +173,7 @@ class TuningJobProvider(Construct):
         that never arrive. It shares the handler's role, so it may do exactly what the
         handler may: it launches the very requests the handler recorded as waiting.
         """
-        self.launcher_log_group = logs.LogGroup(
-            self,
-            "LauncherLogs",
-            retention=logs.RetentionDays.ONE_YEAR,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.launcher_log_group = _log_group(self, "LauncherLogs")
         self.handler_role.add_to_policy(
             iam.PolicyStatement(
                 actions=list(LOG_ACTIONS), resources=[self.launcher_log_group.log_group_arn]
@@ -206,16 +187,12 @@ class TuningJobProvider(Construct):
             master_key=kms.Alias.from_alias_name(self, "SnsKey", "alias/aws/sns"),
         )
         self.launch_failures.grant_publish(self.handler_role)
-        self.launcher = lambda_.Function(
+        self.launcher = _python_function(
             self,
             "Launcher",
             description="Launches waiting warm-start children and tracks tuning-job states",
-            runtime=RUNTIME,
             handler=LAUNCHER,
-            code=lambda_.Code.from_asset(handler_asset_dir()),
             timeout=LAUNCHER_TIMEOUT,
-            memory_size=256,
-            logging_format=lambda_.LoggingFormat.JSON,
             log_group=self.launcher_log_group,
             role=self.handler_role,
             environment={
@@ -445,6 +422,44 @@ class _TableNames:
 
     def produce(self) -> str:
         return ",".join(self._names)
+
+
+def _log_group(scope: Construct, construct_id: str) -> logs.LogGroup:
+    """A function's log group: kept a year, and kept when the stack goes."""
+    return logs.LogGroup(
+        scope,
+        construct_id,
+        retention=logs.RetentionDays.ONE_YEAR,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+
+
+def _python_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    description: str,
+    handler: str,
+    timeout: Duration,
+    log_group: logs.LogGroup,
+    role: iam.IRole,
+    environment: dict[str, str] | None = None,
+) -> lambda_.Function:
+    """A function of the library's asset (core and runtime), logging JSON to ``log_group``."""
+    return lambda_.Function(
+        scope,
+        construct_id,
+        description=description,
+        runtime=RUNTIME,
+        handler=handler,
+        code=lambda_.Code.from_asset(handler_asset_dir()),
+        timeout=timeout,
+        memory_size=256,
+        logging_format=lambda_.LoggingFormat.JSON,
+        log_group=log_group,
+        role=role,
+        environment=environment,
+    )
 
 
 def _function_role(
